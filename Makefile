@@ -1,0 +1,60 @@
+# defasagem — every command a user or CI needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+OUT ?= out
+SEED ?= 42
+STUDENTS ?= 860
+# DATA: a real PEDE export (.xlsx or .csv). Empty: `make demo` synthesizes a workbook instead.
+DATA ?=
+
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: help venv demo test lint format typecheck unit clean
+
+help:
+	@echo "make demo [DATA=arquivo.xlsx]  prepara o ambiente e roda o fluxo principal"
+	@echo "make test                      ruff, mypy e pytest com cobertura (mínimo 90 %)"
+	@echo "make venv                      só cria/atualiza o ambiente .venv"
+	@echo "make lint | typecheck | unit    cada etapa de 'make test' isolada"
+	@echo "make format                    formata o código com ruff"
+	@echo "make clean                     apaga $(OUT)/, caches e o ambiente"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "erro: Python 3.11 não encontrado (instale python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+ifeq ($(strip $(DATA)),)
+	$(BIN)/defasagem synth --out $(OUT)/demo/pede_sintetico.xlsx --seed $(SEED) --students $(STUDENTS)
+	$(BIN)/defasagem ingest $(OUT)/demo/pede_sintetico.xlsx --out $(OUT)/demo/tabela.parquet
+else
+	$(BIN)/defasagem ingest $(DATA) --out $(OUT)/demo/tabela.parquet
+endif
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest --cov --cov-report=term-missing
+
+test: lint typecheck unit
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(OUT) $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov

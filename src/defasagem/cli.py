@@ -1,0 +1,106 @@
+"""The ``defasagem`` command: parse arguments, call the pipeline, print results (pt-BR)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from defasagem import __version__
+from defasagem.data.ingest import ingest_files, write_table
+from defasagem.data.report import format_summary
+from defasagem.data.synth import write_synthetic_workbook
+from defasagem.errors import DefasagemError
+
+# Exit code for bad input (the same code click uses for usage errors).
+EXIT_BAD_INPUT = 2
+EXIT_UNEXPECTED = 1
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="defasagem", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Alerta precoce de defasagem escolar (Associação Passos Mágicos)."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Tabela canônica de saída (.parquet).",
+)
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    default=None,
+    help="Ano da avaliação de um CSV de um só ano cujos cabeçalhos não o indicam.",
+)
+def ingest(files: tuple[Path, ...], out: Path, year: int | None) -> None:
+    """Lê exportações PEDE (.xlsx ou .csv) e grava a tabela canônica aluno-ano."""
+    if out.suffix.lower() != ".parquet":
+        raise click.BadParameter("a saída deve terminar em .parquet", param_hint="--out")
+    result = ingest_files(list(files), year=year)
+    write_table(result.table, out)
+    click.echo(format_summary(result.table, result.report))
+    click.echo(f"Tabela gravada em {out} ({len(result.table)} linhas).")
+
+
+@cli.command()
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Planilha sintética de saída (.xlsx).",
+)
+@click.option("--seed", type=int, default=42, show_default=True, help="Semente aleatória.")
+@click.option(
+    "--students",
+    type=click.IntRange(30, 100_000),
+    default=860,
+    show_default=True,
+    help="Alunos na primeira aba (2022); os anos seguintes crescem como no arquivo real.",
+)
+def synth(out: Path, seed: int, students: int) -> None:
+    """Gera uma planilha PEDE sintética (mesmas abas, cabeçalhos e peculiaridades da real)."""
+    if out.suffix.lower() != ".xlsx":
+        raise click.BadParameter("a saída deve terminar em .xlsx", param_hint="--out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    summary = write_synthetic_workbook(out, seed=seed, n_students=students)
+    counts = ", ".join(f"{year}: {n}" for year, n in sorted(summary.rows_per_year.items()))
+    click.echo(f"Planilha sintética gravada em {out} (semente {seed}; linhas por ano: {counts}).")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: bad input → a Portuguese message and exit code 2, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="defasagem", standalone_mode=False)
+    except DefasagemError as exc:
+        click.echo(f"erro: {exc}", err=True)
+        return EXIT_BAD_INPUT
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("interrompido.", err=True)
+        return EXIT_UNEXPECTED
+    except Exception as exc:
+        if os.environ.get("DEFASAGEM_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"erro inesperado: {type(exc).__name__}: {exc}. "
+            "Rode com DEFASAGEM_DEBUG=1 para ver os detalhes e relate o problema.",
+            err=True,
+        )
+        return EXIT_UNEXPECTED
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Tiny PEDE-shaped files for tests: a few rows, written with openpyxl or as CSV text."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+# A minimal 2023-style sheet: the required columns plus the ones most tests look at.
+HEADERS_2023 = [
+    "RA",
+    "Fase",
+    "INDE 2023",
+    "Pedra 2023",
+    "Turma",
+    "Nome Anonimizado",
+    "Data de Nasc",
+    "Idade",
+    "Gênero",
+    "Ano ingresso",
+    "Instituição de ensino",
+    "INDE 22",
+    "IAA",
+    "IEG",
+    "IPS",
+    "IPP",
+    "IDA",
+    "Mat",
+    "Por",
+    "Ing",
+    "IPV",
+    "IAN",
+    "Fase Ideal",
+    "Defasagem",
+]
+
+
+def row_2023(ra: str, **overrides: Any) -> dict[str, Any]:
+    """One plausible 2023 row; override any header by name."""
+    row: dict[str, Any] = {
+        "RA": ra,
+        "Fase": "FASE 2",
+        "INDE 2023": 7.1,
+        "Pedra 2023": "Ametista",
+        "Turma": "2A",
+        "Nome Anonimizado": "Aluno-x",
+        "Data de Nasc": "11/20/2012",
+        "Idade": 10.0,
+        "Gênero": "Feminino",
+        "Ano ingresso": 2021.0,
+        "Instituição de ensino": "Pública",
+        "INDE 22": None,
+        "IAA": 8.5,
+        "IEG": 9.0,
+        "IPS": 7.5,
+        "IPP": 7.0,
+        "IDA": 6.5,
+        "Mat": 6.0,
+        "Por": 7.0,
+        "Ing": None,
+        "IPV": 7.8,
+        "IAN": 5.0,
+        "Fase Ideal": "Fase 3 (7° e 8° ano)",
+        "Defasagem": -1.0,
+    }
+    row.update(overrides)
+    return row
+
+
+Sheets = dict[str, tuple[Sequence[str], Sequence[Sequence[Any]]]]
+
+
+def write_workbook(path: Path, sheets: Sheets) -> Path:
+    """Write sheets given as (headers, rows); strings like '#N/A' become real error cells."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    for name, (headers, rows) in sheets.items():
+        sheet = workbook.create_sheet(name)
+        sheet.append(list(headers))
+        for row in rows:
+            sheet.append(list(row))
+    workbook.save(path)
+    return path
+
+
+def rows_of(headers: Sequence[str], records: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """Records (dicts) → rows in header order."""
+    return [[record.get(h) for h in headers] for record in records]
+
+
+def csv_text(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    delimiter: str = ";",
+    decimal: str = ",",
+) -> str:
+    """A CSV as Excel or Google Sheets would save it in a given locale."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_cell_text(v, decimal) for v in row])
+    return buffer.getvalue()
+
+
+def _cell_text(value: Any, decimal: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = str(int(value)) if value.is_integer() else repr(value)
+        return text.replace(".", decimal)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write CSV text in the given encoding ('utf-8-sig' for a BOM, 'cp1252' for Windows)."""
+    path.write_bytes(text.encode(encoding))
+    return path
