@@ -100,7 +100,7 @@ def test_structurally_empty_columns_stay_missing(real_workbook_result: IngestRes
     assert years[2023]["inde_hist2"].isna().all()
     assert years[2024]["inde_hist1"].notna().sum() == 690
     notes = real_workbook_result.report.note_lines()
-    assert "2023: coluna 'INDE 23' 100 % vazia: INDE fica faltante (nunca zero)" in notes
+    assert "2023: coluna 'INDE 23' 100 % vazia ignorada (INDE vem de 'INDE 2023')" in notes
 
 
 def test_old_csv_links_about_455_students_of_2021(real_both_result: IngestResult) -> None:

@@ -136,3 +136,9 @@ def test_unknown_legacy_columns_are_reported(tmp_path: Path) -> None:
     notes = "\n".join(result.report.note_lines())
     assert "colunas desconhecidas ignoradas: OUTRA" in notes
     assert "coluna desconhecida ignorada: NOVA_COLUNA_2021" in notes
+
+
+def test_csv_with_only_the_garbage_row_has_no_students(tmp_path: Path) -> None:
+    rows = [["ALUNO-3", *GARBAGE, *EMPTY_2021, *EMPTY_2022]]
+    with pytest.raises(PedeFormatError, match=r"old.csv: não há linhas de alunos"):
+        ingest_files([legacy_csv(tmp_path, rows)])

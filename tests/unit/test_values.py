@@ -52,6 +52,12 @@ def test_comma_in_dot_file_is_bad() -> None:
     assert c.bad == [(0, "7,5", "não é um número")]
 
 
+def test_corrupted_copy_with_dotted_groups_is_named() -> None:
+    c = ctx(".")
+    SCORE(["7.883.752"], c)
+    assert c.bad[0][2].startswith("número com pontos de milhar")
+
+
 def test_corrupted_thousands_value_is_rejected_by_range() -> None:
     # The re-exported CSVs in PROVENANCE turned 7.883752 into "7.883.752".
     c = ctx(",")

@@ -78,8 +78,7 @@ def ingest_files(paths: Sequence[Path | str], *, year: int | None = None) -> Ing
     frames = [_sheet_frame(block) for block in sheets]
     for legacy_file in legacy:
         frames.extend(_link_and_merge(legacy_file, sheets, frames, report))
-    table = pd.concat(frames, ignore_index=True) if frames else conform({})
-    table = conform(table)
+    table = conform(pd.concat(frames, ignore_index=True))
     _harmonize_institutions(table, report)
     _check_definitions(table, report)
     return IngestResult(table=_sorted(table), report=report)
@@ -97,6 +96,8 @@ def _read_one_file(
     for table in tables:
         if is_legacy_table(table):
             years = read_legacy_table(table, report)
+            if not years:
+                raise PedeFormatError(f"{table.label}: não há linhas de alunos.")
             legacy.append(_LegacyFile(table.label, table.file.name, years))
             found = True
         elif looks_like_pede(table.headers):

@@ -66,11 +66,6 @@ DISPLAY_NAMES: dict[str, str] = {
 }
 
 
-def empty_table() -> pd.DataFrame:
-    """A canonical table with no rows and the right dtypes."""
-    return conform({name: [] for name in COLUMNS})
-
-
 def conform(data: Mapping[str, Sequence[Any]] | pd.DataFrame) -> pd.DataFrame:
     """Build a canonical table: every column present, in order, with its stable dtype."""
     frame = data.copy() if isinstance(data, pd.DataFrame) else pd.DataFrame(dict(data))

@@ -29,6 +29,8 @@ _AGE_EPOCH = dt.datetime(1899, 12, 31)
 _DOT_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?$")
 _COMMA_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+# "7.883.752": a decimal turned into thousands groups by a spreadsheet round trip (PROVENANCE).
+_DOTTED_GROUPS = re.compile(r"^[+-]?\d+(\.\d+){2,}$")
 _SLASH_DATE = re.compile(
     r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
@@ -129,6 +131,11 @@ def read_number(value: Cell, ctx: ColumnContext) -> float | None:
             return float(token.replace(".", "").replace(",", "."))
     elif _DOT_NUMBER.match(token):
         return float(token)
+    if _DOTTED_GROUPS.match(token):
+        raise BadValueError(
+            "número com pontos de milhar (cópia corrompida por conversão de planilha?); "
+            "use a exportação original"
+        )
     raise BadValueError("não é um número")
 
 
@@ -170,41 +177,46 @@ def _fase_number(number: float) -> int:
     return int(number)
 
 
-def _parse_fase(value: Cell, ctx: ColumnContext) -> int | None:
-    """``0``…``9``, ``ALFA``, ``FASE n`` and ``nX`` (phase digit followed by the class letter)."""
+def _read_phase(
+    value: Cell, ctx: ColumnContext, patterns: tuple[re.Pattern[str], ...], unknown: str
+) -> int | None:
+    """ALFA → 0, a label matched by one of ``patterns`` → its number, or a bare number."""
     if _common_missing(value, ctx):
         return None
     if isinstance(value, str):
         token = " ".join(value.strip().upper().split())
         if token.startswith("ALFA"):
             return 0
-        match = _FASE_WORD.match(token) or _FASE_TURMA.match(token)
-        if match:
-            return _fase_number(float(match.group(1)))
-    number = read_number(value, ctx)
+        for pattern in patterns:
+            match = pattern.match(token)
+            if match:
+                return _fase_number(float(match.group(1)))
+    try:
+        number = read_number(value, ctx)
+    except BadValueError:
+        raise BadValueError(unknown) from None
     assert number is not None
     return _fase_number(number)
+
+
+def _parse_fase(value: Cell, ctx: ColumnContext) -> int | None:
+    """``0``…``9``, ``ALFA``, ``FASE n`` and ``nX`` (phase digit followed by the class letter)."""
+    return _read_phase(
+        value,
+        ctx,
+        (_FASE_WORD, _FASE_TURMA),
+        "Fase não reconhecida (esperado ALFA, FASE n, nX ou um número de 0 a 9)",
+    )
 
 
 def _parse_fase_ideal(value: Cell, ctx: ColumnContext) -> int | None:
     """``ALFA (…)``, ``Fase n (…)`` and the 2021 ``Nível n (…)`` labels, or a bare number."""
-    if _common_missing(value, ctx):
-        return None
-    if isinstance(value, str):
-        token = " ".join(value.strip().upper().split())
-        if token.startswith("ALFA"):
-            return 0
-        match = _FASE_WORD.match(token)
-        if match:
-            return _fase_number(float(match.group(1)))
-    try:
-        number = read_number(value, ctx)
-    except BadValueError:
-        raise BadValueError(
-            "Fase Ideal não reconhecida (esperado 'ALFA (…)' ou 'Fase n (…)')"
-        ) from None
-    assert number is not None
-    return _fase_number(number)
+    return _read_phase(
+        value,
+        ctx,
+        (_FASE_WORD,),
+        "Fase Ideal não reconhecida (esperado 'ALFA (…)' ou 'Fase n (…)')",
+    )
 
 
 parse_fase = elementwise(_parse_fase)

@@ -64,6 +64,11 @@ FIELD_PARSERS: dict[str, Parser] = {
 }
 
 _MAX_EXAMPLES = 3
+# Optional fields whose absence is worth telling: they stay missing for the whole year.
+_REPORTED_IF_ABSENT = (
+    "idade", "genero", "ano_ingresso", "instituicao_ensino", "inde", "pedra",
+    "iaa", "ieg", "ips", "ida", "ipp", "ipv", "ian", "nota_mat", "nota_port", "nota_ing",
+)  # fmt: skip
 
 
 @dataclass
@@ -116,6 +121,9 @@ def build_year_rows(
             f"{where}: valores que não puderam ser lidos:\n" + "\n".join(problems)
         )
     rows = {name: _choose(name, options, log, where) for name, options in parsed.items()}
+    absent = [DISPLAY_NAMES[f] for f in _REPORTED_IF_ABSENT if f not in source.columns]
+    if absent:
+        log.notes.append(f"colunas ausentes (ficam faltantes): {', '.join(absent)}")
     _check_entry_year(rows, source, where)
     _derive(rows, log)
     return rows
@@ -136,7 +144,14 @@ def _choose(name: str, options: list[_Parsed], log: YearLog, where: str) -> list
     filled = [o for o in options if any(v is not None for v in o.values)]
     filled_ids = {id(o) for o in filled}
     for option in options:
-        if id(option) not in filled_ids and not name.startswith("_"):
+        if id(option) in filled_ids or name.startswith("_"):
+            continue
+        if filled:
+            log.notes.append(
+                f"coluna '{option.header}' 100 % vazia ignorada "
+                f"({DISPLAY_NAMES.get(name, name)} vem de '{filled[0].header}')"
+            )
+        else:
             log.notes.append(
                 f"coluna '{option.header}' 100 % vazia: {DISPLAY_NAMES.get(name, name)} "
                 "fica faltante (nunca zero)"
