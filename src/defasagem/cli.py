@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from defasagem import __version__
+from defasagem.cli_pt import IntInRange, PtGroup, help_option, option, usage_message
 from defasagem.data.ingest import ingest_files, write_table
 from defasagem.data.report import format_summary
 from defasagem.data.synth import write_synthetic_workbook
@@ -20,23 +21,37 @@ EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 1
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="defasagem", message="%(prog)s %(version)s")
+@click.group(cls=PtGroup, subcommand_metavar="COMANDO [ARGS]...")
+@help_option()
+@click.version_option(
+    __version__,
+    prog_name="defasagem",
+    message="%(prog)s %(version)s",
+    help="Mostra a versão e sai.",
+)
 def cli() -> None:
     """Alerta precoce de defasagem escolar (Associação Passos Mágicos)."""
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
+@help_option()
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    metavar="ARQUIVO...",
+    type=click.Path(path_type=Path, readable=False),
+)
+@option(
     "--out",
     required=True,
+    metavar="ARQUIVO",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Tabela canônica de saída (.parquet).",
 )
-@click.option(
+@option(
     "--year",
-    type=click.IntRange(2000, 2100),
+    type=IntInRange(2000, 2100),
     default=None,
     help="Ano da avaliação de um CSV de um só ano cujos cabeçalhos não o indicam.",
 )
@@ -51,16 +66,24 @@ def ingest(files: tuple[Path, ...], out: Path, year: int | None) -> None:
 
 
 @cli.command()
-@click.option(
+@help_option()
+@option(
     "--out",
     required=True,
+    metavar="ARQUIVO",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Planilha sintética de saída (.xlsx).",
 )
-@click.option("--seed", type=int, default=42, show_default=True, help="Semente aleatória.")
-@click.option(
+@option(
+    "--seed",
+    type=IntInRange(0, 2**32 - 1),
+    default=42,
+    show_default=True,
+    help="Semente aleatória (0 a 4294967295).",
+)
+@option(
     "--students",
-    type=click.IntRange(30, 100_000),
+    type=IntInRange(30, 100_000),
     default=860,
     show_default=True,
     help="Alunos na primeira aba (2022); os anos seguintes crescem como no arquivo real.",
@@ -69,7 +92,6 @@ def synth(out: Path, seed: int, students: int) -> None:
     """Gera uma planilha PEDE sintética (mesmas abas, cabeçalhos e peculiaridades da real)."""
     if out.suffix.lower() != ".xlsx":
         raise click.BadParameter("a saída deve terminar em .xlsx", param_hint="--out")
-    out.parent.mkdir(parents=True, exist_ok=True)
     summary = write_synthetic_workbook(out, seed=seed, n_students=students)
     counts = ", ".join(f"{year}: {n}" for year, n in sorted(summary.rows_per_year.items()))
     click.echo(f"Planilha sintética gravada em {out} (semente {seed}; linhas por ano: {counts}).")
@@ -82,8 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     except DefasagemError as exc:
         click.echo(f"erro: {exc}", err=True)
         return EXIT_BAD_INPUT
+    except click.UsageError as exc:
+        click.echo(usage_message(exc), err=True)
+        return EXIT_BAD_INPUT
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"erro: {exc.format_message()}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code

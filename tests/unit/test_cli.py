@@ -68,18 +68,63 @@ def test_failed_ingest_keeps_the_previous_output(
     assert "erro: bad.csv" in capsys.readouterr().err
 
 
-def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["ingest", str(tmp_path / "a.xlsx"), "--out", "t.csv"]) == EXIT_BAD_INPUT
-    assert "a saída deve terminar em .parquet" in capsys.readouterr().err
-    assert main(["ingest", "--out", "t.parquet"]) == EXIT_BAD_INPUT
-    assert main(["synth", "--out", "x.csv"]) == EXIT_BAD_INPUT
-    assert "a saída deve terminar em .xlsx" in capsys.readouterr().err
-    assert main(["synth", "--out", "x.xlsx", "--students", "5"]) == EXIT_BAD_INPUT
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["ingest", "a.xlsx", "--out", "t.csv"],
+            "valor inválido para --out: a saída deve terminar",
+        ),
+        (["ingest", "--out", "t.parquet"], "erro: falta 'ARQUIVO...'."),
+        (["ingest", "a.xlsx"], "erro: falta '--out'."),
+        (["ingest", "a.xlsx", "--out"], "erro: a opção --out precisa de um valor."),
+        (["ingest", "a.xlsx", "--out", "t.parquet", "--ano", "1"], "opção desconhecida: --ano"),
+        (["ingest", "a.xlsx", "--out", "t.parquet", "--year", "x"], "'x' não é um número inteiro"),
+        (["ingest", "a.xlsx", "--out", "t.parquet", "--year", "1999"], "fora do intervalo"),
+        (["synth", "--out", "x.csv"], "a saída deve terminar em .xlsx"),
+        (["synth", "--out", "x.xlsx", "--students", "5"], "5 está fora do intervalo 30–100000"),
+        (["synth", "--out", "x.xlsx", "--seed", "-1"], "-1 está fora do intervalo 0–4294967295"),
+        (["treinar"], "erro: comando desconhecido: treinar."),
+        (["synth", "--out", "x.xlsx", "extra"], "argumento(s) a mais: extra"),
+    ],
+)
+def test_usage_errors_are_portuguese_and_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Veja 'defasagem" in err
+    assert "Usage" not in err
+    assert "Error" not in err
+
+
+def test_outputs_that_cannot_be_written_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "arquivo"
+    blocker.write_text("x")
+    book = small_workbook(tmp_path)
+    assert main(["ingest", str(book), "--out", str(blocker / "t.parquet")]) == EXIT_BAD_INPUT
+    assert "não foi possível gravar" in capsys.readouterr().err
+    assert main(["synth", "--out", str(blocker / "s.xlsx"), "--students", "30"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("erro: não foi possível gravar")
+    assert "Traceback" not in err
+    assert blocker.read_text() == "x"
 
 
 def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
-    assert "Alerta precoce de defasagem escolar" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Alerta precoce de defasagem escolar" in out
+    assert out.startswith("Uso: defasagem [OPÇÕES] COMANDO [ARGS]...")
+    assert "Comandos:" in out
+    assert main(["synth", "-h"]) == 0
+    out = capsys.readouterr().out
+    assert "Opções:" in out
+    assert "[obrigatório]" in out
+    assert "[padrão: 42]" in out
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("defasagem ")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 from builders import HEADERS_2023, csv_text, row_2023, rows_of, write_csv, write_workbook
 from defasagem.data.ingest import ingest_files, write_table
 from defasagem.data.schema import COLUMNS
-from defasagem.errors import PedeFormatError
+from defasagem.errors import DefasagemError, PedeFormatError
 
 
 def sheet_2023(tmp_path: Path, records: list[dict[str, Any]], name: str = "PEDE2023") -> Path:
@@ -328,10 +330,10 @@ def test_write_table_failure_keeps_the_previous_file(
 
     def half_written(_self: pd.DataFrame, path: Path, **_kwargs: object) -> None:
         Path(path).write_bytes(b"half")
-        raise OSError("disco cheio")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", half_written)
-    with pytest.raises(OSError, match="disco cheio"):
+    with pytest.raises(DefasagemError, match=r"não foi possível gravar .*t.parquet: disco cheio"):
         write_table(table, out)
     assert out.read_bytes() == b"previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pede.xlsx", "t.parquet"]
@@ -346,3 +348,131 @@ def test_history_too_old_and_age_of_another_year_are_ignored(tmp_path: Path) -> 
     notes = result.report.note_lines()
     assert "2023: coluna 'INDE 2019' ignorada: histórico fora do alcance" in notes
     assert "2023: coluna 'Idade 22' ignorada: idade de outro ano" in notes
+
+
+def test_written_table_follows_the_umask(tmp_path: Path) -> None:
+    table = ingest_files([sheet_2023(tmp_path, [row_2023("RA-1")])]).table
+    out = tmp_path / "t.parquet"
+    old = os.umask(0o022)
+    try:
+        write_table(table, out)
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_write_into_a_file_path_is_a_clear_error(tmp_path: Path) -> None:
+    table = ingest_files([sheet_2023(tmp_path, [row_2023("RA-1")])]).table
+    blocker = tmp_path / "arquivo"
+    blocker.write_text("x")
+    with pytest.raises(DefasagemError, match="um arquivo ocupa o lugar de uma pasta"):
+        write_table(table, blocker / "t.parquet")
+
+
+def test_pede_sheet_with_renamed_ra_is_an_error_not_skipped(tmp_path: Path) -> None:
+    headers = ["RA do aluno" if h == "RA" else h for h in HEADERS_2023]
+    path = write_workbook(
+        tmp_path / "r.xlsx",
+        {
+            "PEDE2023": (headers, rows_of(HEADERS_2023, [row_2023("RA-1")])),
+            "PEDE2024": (HEADERS_2023, []),
+        },
+    )
+    with pytest.raises(PedeFormatError, match=r"aba PEDE2023 \(ano 2023\): faltam .*: RA\."):
+        ingest_files([path])
+
+
+def test_sheet_named_pede_without_pede_headers_is_an_error(tmp_path: Path) -> None:
+    path = write_workbook(
+        tmp_path / "n.xlsx",
+        {
+            "PEDE2023": (HEADERS_2023, rows_of(HEADERS_2023, [row_2023("RA-1")])),
+            "PEDE2024": (["aluno", "nota"], [["x", 1]]),
+        },
+    )
+    with pytest.raises(PedeFormatError, match="aba PEDE2024: o nome indica uma aba PEDE"):
+        ingest_files([path])
+
+
+def test_year_option_applies_to_the_csv_only(tmp_path: Path) -> None:
+    workbook = sheet_2023(tmp_path, [row_2023("RA-1")])
+    headers = ["INDE" if h == "INDE 2023" else "Pedra" if h == "Pedra 2023" else h
+               for h in HEADERS_2023]  # fmt: skip
+    headers = ["INDE 24" if h == "INDE 22" else h for h in headers]
+    record = row_2023("RA-1", INDE=7.5, Pedra="Ametista", **{"INDE 24": 6.9})
+    csv_path = write_csv(tmp_path / "novo.csv", csv_text(headers, rows_of(headers, [record])))
+    with pytest.raises(PedeFormatError, match="informe-o com --year"):
+        ingest_files([workbook, csv_path])
+    result = ingest_files([workbook, csv_path], year=2025)
+    new = result.table[result.table["ano"] == 2025].iloc[0]
+    assert (new["inde"], new["inde_hist1"]) == (7.5, 6.9)
+    note = "--year 2025 não foi usado: todas as tabelas indicam o próprio ano"
+    assert note in ingest_files([workbook], year=2025).report.notes
+
+
+def test_history_header_after_the_sheet_year_is_an_error(tmp_path: Path) -> None:
+    headers = ["INDE" if h == "INDE 2023" else "Pedra" if h == "Pedra 2023" else h
+               for h in HEADERS_2023]  # fmt: skip
+    headers = ["INDE 2026" if h == "INDE 22" else h for h in headers]
+    records = [row_2023("RA-1", INDE=7.5, Pedra="Ametista", **{"INDE 2026": 6.0})]
+    path = write_csv(tmp_path / "x.csv", csv_text(headers, rows_of(headers, records)))
+    with pytest.raises(PedeFormatError, match="'INDE 2026' é de um ano posterior"):
+        ingest_files([path], year=2025)
+
+
+def test_empty_fase_is_an_error(tmp_path: Path) -> None:
+    path = sheet_2023(tmp_path, [row_2023("RA-1"), row_2023("RA-2", Fase="#N/A")])
+    with pytest.raises(PedeFormatError, match=r"'Fase' vazia em 1 linha\(s\): linha 3 \(RA-2\)"):
+        ingest_files([path])
+
+
+def test_ra_variants_fixed_and_odd_ids_warned(tmp_path: Path) -> None:
+    path = sheet_2023(tmp_path, [row_2023("ra 7"), row_2023("123")])
+    result = ingest_files([path])
+    assert sorted(result.table["ra"]) == ["123", "RA-7"]
+    assert result.report.years[2023].repairs["ra_format"] == 1
+    assert any("RA fora do padrão 'RA-n' em 1 linha(s) (123)" in w
+               for w in result.report.warning_lines())  # fmt: skip
+
+
+def test_rows_without_target_are_warned(tmp_path: Path) -> None:
+    records = [row_2023("RA-1"), row_2023("RA-2", Defasagem=None, **{"Fase Ideal": None})]
+    result = ingest_files([sheet_2023(tmp_path, records)])
+    assert any("1 linha(s) sem Defasagem nem Fase Ideal (RA-2)" in w
+               for w in result.report.warning_lines())  # fmt: skip
+
+
+def test_birth_dates_that_disagree_across_years_are_warned(tmp_path: Path) -> None:
+    headers_2024 = [{"INDE 2023": "INDE 2024", "Pedra 2023": "Pedra 2024"}.get(h, h)
+                    for h in HEADERS_2023]  # fmt: skip
+    path = write_workbook(
+        tmp_path / "b.xlsx",
+        {
+            "PEDE2023": (HEADERS_2023, rows_of(HEADERS_2023, [
+                row_2023("RA-1", **{"Data de Nasc": "3/5/2012"}),
+                row_2023("RA-2", **{"Data de Nasc": "11/20/2012"}),
+            ])),
+            "PEDE2024": (headers_2024, rows_of(headers_2024, [
+                row_2023("RA-1", **{"Data de Nasc": dt.datetime(2012, 5, 3)}),
+                row_2023("RA-2", **{"Data de Nasc": dt.datetime(2012, 11, 20)}),
+            ])),
+        },
+    )  # fmt: skip
+    warnings = ingest_files([path]).report.warning_lines()
+    assert (
+        "2023: 1 data(s) de nascimento diferem da do mesmo RA no ano mais recente "
+        "(1 com dia e mês trocados; ex.: RA-1)"
+    ) in warnings
+
+
+def test_columns_with_different_decimal_marks_in_one_csv(tmp_path: Path) -> None:
+    """pandas' pt-BR to_csv writes ',' in float columns and '.' in mixed ones."""
+    headers = ["RA", "Fase", "INDE 2024", "IAA", "IEG", "IPS", "IDA", "IPV", "Defasagem"]
+    text = (
+        ";".join(headers)
+        + "\nRA-1;ALFA;7.6113;8,5;9,25;7,5;6;0,010;0\nRA-2;ALFA;INCLUIR;8,0;9,5;7;6;7,5;0\n"
+    )
+    path = write_csv(tmp_path / "pd.csv", text)
+    table = ingest_files([path]).table
+    assert table["inde"].iloc[0] == 7.6113
+    assert table["ipv"].tolist() == [0.01, 7.5]

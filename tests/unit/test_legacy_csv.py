@@ -142,3 +142,13 @@ def test_csv_with_only_the_garbage_row_has_no_students(tmp_path: Path) -> None:
     rows = [["ALUNO-3", *GARBAGE, *EMPTY_2021, *EMPTY_2022]]
     with pytest.raises(PedeFormatError, match=r"old.csv: não há linhas de alunos"):
         ingest_files([legacy_csv(tmp_path, rows)])
+
+
+def test_the_same_old_csv_twice_is_refused(tmp_path: Path) -> None:
+    first = legacy_csv(tmp_path, standard_rows())
+    second = tmp_path / "copia.csv"
+    second.write_bytes(first.read_bytes())
+    with pytest.raises(
+        PedeFormatError, match=r"o ano 2020 aparece duas vezes \(old.csv e copia.csv\)"
+    ):
+        ingest_files([first, second])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -47,7 +48,7 @@ def test_blank_rows_above_the_header_are_skipped(tmp_path: Path) -> None:
         (b"PK\x03\x04truncated", "não foi possível abrir como planilha .xlsx"),
         (bytes(range(256)) * 4, "não é um arquivo de texto"),
         (b"\n\n   \n", "não tem cabeçalho"),
-        (b'RA;"Fase\nRA-1;', "CSV malformado"),
+        (b'RA;"Fase\nRA-1;', "CSV malformado perto da linha 2"),
     ],
 )
 def test_broken_files_get_a_portuguese_error(tmp_path: Path, content: bytes, message: str) -> None:
@@ -71,7 +72,10 @@ def test_truncated_real_workbook_bytes(tmp_path: Path) -> None:
 def test_csv_cut_in_the_middle_of_a_line(tmp_path: Path) -> None:
     path = tmp_path / "cut.csv"
     path.write_text("RA;Fase;IAA\nRA-1;ALFA;7\nRA-2;ALFA;8\nRA-3;AL", encoding="utf-8")
-    with pytest.raises(PedeFormatError, match=r"parece truncado: a linha 4 tem 2 de 3 colunas"):
+    with pytest.raises(
+        PedeFormatError,
+        match=r"a linha 4 tem 2 colunas e o cabeçalho tem 3; o arquivo parece truncado",
+    ):
         read_tables(path)
 
 
@@ -84,8 +88,16 @@ def test_missing_path_and_directory(tmp_path: Path) -> None:
 
 def test_decoding_utf8_bom_and_windows_1252(tmp_path: Path) -> None:
     text = "Gênero;Instituição\n"
-    assert decode_text(tmp_path, "\ufeff".encode() + text.encode()) == text
-    assert decode_text(tmp_path, text.encode("cp1252")) == text
+    assert decode_text(tmp_path, "\ufeff".encode() + text.encode()) == (text, 0)
+    assert decode_text(tmp_path, text.encode("cp1252")) == (text, 0)
+
+
+def test_utf8_with_a_stray_byte_stays_utf8(tmp_path: Path) -> None:
+    text = "Gênero;Instituição;Observação\n" * 20
+    data = text.encode() + b"RA-1;P\xfablica;x\n"
+    decoded, stray = decode_text(tmp_path, data)
+    assert decoded.startswith("Gênero;Instituição")
+    assert stray == 1
 
 
 def test_csv_text_cells_and_error_codes(tmp_path: Path) -> None:
@@ -109,3 +121,53 @@ def test_title_rows_above_the_header_are_skipped(tmp_path: Path) -> None:
     assert table.headers == ["RA", "Fase", "IAA"]
     assert table.rows == [["RA-1", "ALFA", "7,5"]]
     assert table.row_numbers == [4]
+
+
+def test_short_line_in_the_middle_names_the_line_and_the_likely_cause(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("RA,Fase,IAA\nRA-1,ALFA\nRA-2,ALFA,8\n", encoding="utf-8")
+    with pytest.raises(PedeFormatError, match=r"a linha 2 tem 2 colunas .* há ',' dentro"):
+        read_tables(path)
+
+
+def test_long_line_with_values_is_refused_but_empty_extras_are_fine(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text("RA;Fase;IAA\nRA-1;ALFA;7;;\nRA-2;ALFA;8\n", encoding="utf-8")
+    assert read_tables(path)[0].rows[0][:3] == ["RA-1", "ALFA", "7"]
+    path.write_text("RA,Fase,IAA\nRA-1,ALFA,7,5\nRA-2,ALFA,8\n", encoding="utf-8")
+    with pytest.raises(PedeFormatError, match=r"a linha 2 tem 4 colunas e o cabeçalho tem 3"):
+        read_tables(path)
+
+
+def test_title_row_naming_a_column_does_not_hide_the_header(tmp_path: Path) -> None:
+    rows: list[list[Any]] = [["Nome", "da planilha: PEDE 2023"], [None], HEADERS_2023,
+            *rows_of(HEADERS_2023, [row_2023("RA-1")])]  # fmt: skip
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    workbook.save(tmp_path / "t.xlsx")
+    (table,) = read_tables(tmp_path / "t.xlsx")
+    assert table.headers == HEADERS_2023
+    assert table.row_numbers == [4]
+    assert table.notes == ["1 linha(s) acima do cabeçalho (linha 3) ignoradas"]
+
+
+def test_formulas_without_computed_values_are_refused(tmp_path: Path) -> None:
+    rows = rows_of(HEADERS_2023, [row_2023("RA-1", IAN="=IF(X2>=0,10,5)")])
+    path = write_workbook(tmp_path / "f.xlsx", {"PEDE2023": (HEADERS_2023, rows)})
+    with pytest.raises(PedeFormatError, match=r"a coluna 'IAN' tem fórmulas sem valor calculado"):
+        read_tables(path)
+
+
+def test_unreadable_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("RA;Fase\n", encoding="utf-8")
+
+    def denied(_self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(PedeFormatError, match=r"p.csv: sem permissão de leitura"):
+        read_tables(path)

@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from defasagem.data.raw import Cell, ExcelError
+from defasagem.data.cells import Cell, ExcelError, fold
 from defasagem.data.values import (
     ColumnContext,
-    fold,
     integer_in,
     number_in,
     parse_age,
@@ -46,10 +45,21 @@ def test_comma_decimal_file_reads_commas_and_thousands() -> None:
     assert c.bad == []
 
 
-def test_comma_in_dot_file_is_bad() -> None:
+def test_comma_in_dot_column_is_bad_and_says_why() -> None:
     c = ctx(".")
     assert SCORE(["7,5"], c) == [None]
-    assert c.bad == [(0, "7,5", "não é um número")]
+    assert c.bad == [(0, "7,5", "vírgula decimal numa coluna que usa ponto decimal")]
+    c = ctx(",")
+    assert SCORE(["7.6113"], c) == [None]
+    assert c.bad == [(0, "7.6113", "ponto decimal numa coluna que usa vírgula decimal")]
+
+
+def test_small_values_are_never_read_as_thousands() -> None:
+    c = ctx(",")
+    SCORE(["0.010", "0.005"], c)
+    assert [reason for _, _, reason in c.bad] == [
+        "ponto decimal numa coluna que usa vírgula decimal"
+    ] * 2
 
 
 def test_corrupted_copy_with_dotted_groups_is_named() -> None:
@@ -58,11 +68,15 @@ def test_corrupted_copy_with_dotted_groups_is_named() -> None:
     assert c.bad[0][2].startswith("número com pontos de milhar")
 
 
-def test_corrupted_thousands_value_is_rejected_by_range() -> None:
-    # The re-exported CSVs in PROVENANCE turned 7.883752 into "7.883.752".
+def test_dotted_thousands_in_a_comma_column_are_explained() -> None:
     c = ctx(",")
-    SCORE(["7.883.752"], c)
-    assert c.bad == [(0, "7.883.752", "fora do intervalo 0–10,5")]
+    SCORE(["7.883.752", "6.125"], c)
+    assert [reason for _, _, reason in c.bad] == [
+        "lido como 7883752 (ponto de milhar numa coluna com vírgula decimal): "
+        "fora do intervalo 0–10,5",
+        "lido como 6125 (ponto de milhar numa coluna com vírgula decimal): "
+        "fora do intervalo 0–10,5",
+    ]
 
 
 def test_excel_errors_and_text_markers_become_missing_and_are_counted() -> None:
@@ -223,11 +237,20 @@ def test_ambiguous_birth_dates_are_read_day_first_and_reported() -> None:
     assert c.repairs["time_part"] == 1
 
 
-def test_mixed_date_orders_are_bad() -> None:
+def test_mixed_date_orders_flag_only_the_minority() -> None:
     c = ctx()
-    parse_birth_date(["13/01/2015", "01/13/2015"], c)
-    assert c.notes == ["datas com dia/mês e mês/dia misturados"]
-    assert c.bad[0][2] == "ordem mista"
+    out = parse_birth_date(["13/01/2015", "14/02/2014", "01/13/2015", "05/06/2013"], c)
+    assert out[:2] == [dt.date(2015, 1, 13), dt.date(2014, 2, 14)]
+    assert out[3] == dt.date(2013, 6, 5)
+    assert c.bad == [(2, "01/13/2015", "ordem dia/mês diferente do resto da coluna")]
+
+
+def test_iso_text_in_a_month_first_column_is_swapped_like_date_cells() -> None:
+    # pandas' to_csv of the 2023 sheet: date cells become ISO text, the rest stays M/D/YYYY.
+    c = ctx()
+    out = parse_birth_date(["6/17/2015", "2015-12-03 00:00:00", "2014-04-04"], c)
+    assert out == [dt.date(2015, 6, 17), dt.date(2015, 3, 12), dt.date(2014, 4, 4)]
+    assert c.repairs["swapped_birth_date"] == 1
 
 
 @pytest.mark.parametrize(
@@ -271,6 +294,18 @@ def test_pedra_accent_variants_and_incluir() -> None:
     assert c.repairs == {"pedra_label": 2, "incluir": 1, "excel_error": 1}
     parse_pedra(["Diamante"], c)
     assert c.bad[0][2].startswith("Pedra deve ser")
+
+
+def test_ra_variants_are_normalized() -> None:
+    c = ctx()
+    assert parse_ra(["ra-2", "RA 3", "RA-4", "Ra_5", "123"], c) == [
+        "RA-2",
+        "RA-3",
+        "RA-4",
+        "RA-5",
+        "123",
+    ]
+    assert c.repairs["ra_format"] == 3
 
 
 def test_text_and_ra() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from defasagem.data.values import fold
+from defasagem.data.cells import fold
 
 # Headers whose column is read into the canonical table (pattern on the folded header → field).
 _FIELD_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -89,15 +89,38 @@ def year_from_name(name: str) -> int | None:
 
 
 def year_from_headers(headers: list[str]) -> int | None:
-    """The evaluation year of a sheet: the latest year tagged on its INDE/Pedra/Idade headers."""
-    years = [m.year for m in map(match_header, headers) if m.year is not None]
+    """The evaluation year of a sheet: the latest year tagged on its INDE/Pedra/Idade headers.
+
+    When the current INDE or Pedra is untagged ("INDE" next to "INDE 24"), the tagged ones are
+    history and the sheet's own year is unknown (it must come from --year).
+    """
+    matches = [match_header(h) for h in headers]
+    if any(m.field in ("inde", "pedra") and m.year is None for m in matches):
+        return None
+    years = [m.year for m in matches if m.year is not None]
     return max(years) if years else None
 
 
 def looks_like_pede(headers: list[str]) -> bool:
-    """A yearly PEDE table has an RA column and several PEDE indicator headers."""
+    """A yearly PEDE table has several of the PEDE indicator headers (RA may be misnamed)."""
     fields = {match_header(h).field for h in headers}
-    return "ra" in fields and len(fields & set(REQUIRED_FIELDS)) >= 3
+    return len(fields & set(REQUIRED_FIELDS) - {"ra"}) >= 3
+
+
+_LEGACY_HEADER = re.compile(r"^[A-Z][A-Z0-9_]*_20\d{2}$")
+
+
+def header_score(cells: list[str]) -> int:
+    """How many cells of a row are PEDE headers (yearly sheet or the old wide CSV)."""
+    score = 0
+    for cell in cells:
+        text = cell.strip()
+        if not text:
+            continue
+        match = match_header(text)
+        if match.field is not None or match.ignored or _LEGACY_HEADER.match(text) or text == "NOME":
+            score += 1
+    return score
 
 
 def history_field(base: str, offset: int) -> str | None:

@@ -8,8 +8,6 @@ definitions; and says what it repaired.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from defasagem.data.headers import looks_like_pede
+from defasagem.data.cells import fold
+from defasagem.data.checks import check_table
+from defasagem.data.headers import looks_like_pede, year_from_name
 from defasagem.data.legacy_csv import (
     SURROGATE_PREFIX,
     LegacyYear,
@@ -28,15 +28,14 @@ from defasagem.data.legacy_csv import (
 from defasagem.data.raw import RawTable, read_tables
 from defasagem.data.report import IngestReport
 from defasagem.data.schema import COLUMNS, conform
-from defasagem.data.values import fold
 from defasagem.data.year_sheet import read_year_sheet, sheet_year, source_name
 from defasagem.errors import PedeFormatError
+from defasagem.files import write_atomically
 
 _EXPECTED = (
     "esperava abas anuais com colunas como RA, Fase, IAA, IEG, IPS, IDA, IPV e Defasagem "
     "(ex.: PEDE2024), ou a base antiga com NOME e colunas como IAA_2021"
 )
-_MAX_LISTED = 5
 
 
 @dataclass
@@ -72,15 +71,19 @@ def ingest_files(paths: Sequence[Path | str], *, year: int | None = None) -> Ing
     report = IngestReport()
     sheets: list[_SheetBlock] = []
     legacy: list[_LegacyFile] = []
+    used_year = False
     for path in map(Path, paths):
-        _read_one_file(path, year, report, sheets, legacy)
-    _reject_repeated_years(sheets)
+        used_year = _read_one_file(path, year, report, sheets, legacy) or used_year
+    if year is not None and not used_year:
+        report.notes.append(f"--year {year} não foi usado: todas as tabelas indicam o próprio ano")
+    _reject_repeated_years(sheets, legacy)
     frames = [_sheet_frame(block) for block in sheets]
     for legacy_file in legacy:
         frames.extend(_link_and_merge(legacy_file, sheets, frames, report))
     table = conform(pd.concat(frames, ignore_index=True))
+    _reject_duplicate_keys(table)
     _harmonize_institutions(table, report)
-    _check_definitions(table, report)
+    check_table(table, report)
     return IngestResult(table=_sorted(table), report=report)
 
 
@@ -90,10 +93,12 @@ def _read_one_file(
     report: IngestReport,
     sheets: list[_SheetBlock],
     legacy: list[_LegacyFile],
-) -> None:
+) -> bool:
+    """Read one file's PEDE tables; return whether --year was used for one of them."""
     tables = read_tables(path)
-    found = False
+    found = used_year = False
     for table in tables:
+        report.notes.extend(f"{table.label}: {note}" for note in table.notes)
         if is_legacy_table(table):
             years = read_legacy_table(table, report)
             if not years:
@@ -101,10 +106,16 @@ def _read_one_file(
             legacy.append(_LegacyFile(table.label, table.file.name, years))
             found = True
         elif looks_like_pede(table.headers):
-            table_year = sheet_year(table, year)
+            table_year, from_option = sheet_year(table, year)
+            used_year = used_year or from_option
             rows = read_year_sheet(table, table_year, report.year(table_year))
             sheets.append(_SheetBlock(table_year, source_name(table), table.label, rows))
             found = True
+        elif table.rows and _named_like_pede(table):
+            raise PedeFormatError(
+                f"{table.label}: o nome indica uma aba PEDE, mas o cabeçalho não tem as colunas "
+                f"esperadas; {_EXPECTED}. Cabeçalhos encontrados: {_headers_preview([table])}."
+            )
         elif len(tables) > 1:
             report.notes.append(f"{table.label}: aba ignorada (não é uma aba PEDE)")
     if not found:
@@ -112,6 +123,12 @@ def _read_one_file(
             f"{path.name}: não é uma exportação PEDE; {_EXPECTED}. "
             f"Cabeçalhos encontrados: {_headers_preview(tables)}."
         )
+    return used_year
+
+
+def _named_like_pede(table: RawTable) -> bool:
+    """A tab called PEDE… or named after a year is meant to hold a year of data."""
+    return "pede" in fold(table.name) or year_from_name(table.name) is not None
 
 
 def _headers_preview(tables: list[RawTable]) -> str:
@@ -122,15 +139,22 @@ def _headers_preview(tables: list[RawTable]) -> str:
     return shown + (" …" if len(headers) > 8 else "")
 
 
-def _reject_repeated_years(sheets: list[_SheetBlock]) -> None:
-    seen: dict[int, str] = {}
-    for block in sheets:
-        if block.year in seen:
-            raise PedeFormatError(
-                f"o ano {block.year} aparece duas vezes ({seen[block.year]} e {block.label}); "
-                "informe cada ano uma só vez."
-            )
-        seen[block.year] = block.label
+def _reject_repeated_years(sheets: list[_SheetBlock], legacy: list[_LegacyFile]) -> None:
+    """Each year comes from one yearly sheet; the old CSV may only add to it, and only once."""
+    for kind in ("sheet", "legacy"):
+        seen: dict[int, str] = {}
+        blocks = (
+            [(b.year, b.label) for b in sheets]
+            if kind == "sheet"
+            else [(y.year, f.label) for f in legacy for y in f.years]
+        )
+        for block_year, label in blocks:
+            if block_year in seen:
+                raise PedeFormatError(
+                    f"o ano {block_year} aparece duas vezes ({seen[block_year]} e {label}); "
+                    "informe cada ano uma só vez."
+                )
+            seen[block_year] = label
 
 
 def _sheet_frame(block: _SheetBlock) -> pd.DataFrame:
@@ -241,6 +265,18 @@ def _fill_from_legacy(
     return conform(sheet)
 
 
+def _reject_duplicate_keys(table: pd.DataFrame) -> None:
+    """A safety net: one row per student and year, whatever mix of files came in."""
+    repeated = table[table.duplicated(["ra", "ano"], keep=False)]
+    if len(repeated):
+        first = repeated.iloc[0]
+        sources = ", ".join(sorted(set(repeated["source"].dropna())))
+        raise PedeFormatError(
+            f"{len(repeated)} linhas repetem aluno e ano (ex.: {first['ra']} em {first['ano']}; "
+            f"fontes: {sources}); informe cada ano uma só vez."
+        )
+
+
 def _harmonize_institutions(table: pd.DataFrame, report: IngestReport) -> None:
     """Case and spacing variants of one institution label become its most frequent spelling."""
     column = table["instituicao_ensino"]
@@ -260,40 +296,6 @@ def _harmonize_institutions(table: pd.DataFrame, report: IngestReport) -> None:
         log.add_repairs("Instituição de ensino", Counter({"institution_label": int(count)}))
 
 
-def ian_from_defasagem(defasagem: float) -> float:
-    """PEDE Tabela 41: D ≥ 0 → 10; −2 ≤ D < 0 → 5; D < −2 → 2.5."""
-    if defasagem >= 0:
-        return 10.0
-    return 5.0 if defasagem >= -2 else 2.5
-
-
-def _check_definitions(table: pd.DataFrame, report: IngestReport) -> None:
-    """Defasagem = Fase − Fase Ideal and IAN = f(Defasagem); mismatches are reported, kept."""
-    for year, group in table.groupby("ano"):
-        log = report.year(int(str(year)))
-        known = group.dropna(subset=["fase", "fase_ideal", "defasagem"])
-        wrong = known[known["defasagem"] != known["fase"] - known["fase_ideal"]]
-        if len(wrong):
-            log.warnings.append(
-                f"Defasagem ≠ Fase − Fase Ideal em {len(wrong)} linha(s) "
-                f"({_list_ra(wrong)}); mantido o valor registrado"
-            )
-        with_ian = group.dropna(subset=["ian", "defasagem"])
-        expected = with_ian["defasagem"].astype(float).map(ian_from_defasagem)
-        bad_ian = with_ian[(with_ian["ian"] - expected).abs() > 1e-9]
-        if len(bad_ian):
-            log.warnings.append(
-                f"IAN diferente da regra da Defasagem em {len(bad_ian)} linha(s) "
-                f"({_list_ra(bad_ian)})"
-            )
-
-
-def _list_ra(rows: pd.DataFrame) -> str:
-    ras = [str(r) for r in rows["ra"]]
-    shown = ", ".join(ras[:_MAX_LISTED])
-    return shown + (f" e mais {len(ras) - _MAX_LISTED}" if len(ras) > _MAX_LISTED else "")
-
-
 def _sorted(table: pd.DataFrame) -> pd.DataFrame:
     """By year, then RA number (RA-2 before RA-10), surrogate ids last."""
     number = table["ra"].str.extract(r"^RA-(\d+)$", expand=False).astype("float64")
@@ -307,12 +309,4 @@ def _sorted(table: pd.DataFrame) -> pd.DataFrame:
 
 def write_table(table: pd.DataFrame, out: Path) -> None:
     """Write the table as Parquet atomically: a failed write never leaves a half file behind."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomically(out, lambda tmp: table.to_parquet(tmp, index=False))

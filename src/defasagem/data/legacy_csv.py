@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from defasagem.data.cells import fold
 from defasagem.data.raw import Cell, RawTable
 from defasagem.data.report import IngestReport, YearLog
-from defasagem.data.values import fold
 from defasagem.data.year_table import SourceColumns, build_year_rows
 from defasagem.errors import PedeFormatError
 

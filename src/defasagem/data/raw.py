@@ -8,11 +8,10 @@ values is the job of :mod:`defasagem.data.values`.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -20,47 +19,23 @@ from typing import Literal
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
+from defasagem.data.cells import EXCEL_ERROR_CODES, Cell, ExcelError
+from defasagem.data.headers import header_score
 from defasagem.errors import PedeFormatError
 
-
-@dataclass(frozen=True)
-class ExcelError:
-    """An Excel error cell (``#N/A``, ``#DIV/0!`` …) or its text in a CSV export."""
-
-    code: str
-
-
-Cell = str | float | int | bool | dt.datetime | dt.date | dt.time | ExcelError | None
+__all__ = ["Cell", "ExcelError", "RawTable", "decode_text", "read_tables"]
 
 FileKind = Literal["xlsx", "csv"]
 
-# Error codes in English and in the pt-BR Excel/Sheets locale: a CSV export writes them as text.
-EXCEL_ERROR_CODES = frozenset(
-    {
-        "#N/A",
-        "#N/D",
-        "#DIV/0!",
-        "#NULL!",
-        "#NULO!",
-        "#VALUE!",
-        "#VALOR!",
-        "#REF!",
-        "#NAME?",
-        "#NOME?",
-        "#NUM!",
-        "#NÚM!",
-        "#ERROR!",
-        "#ERRO!",
-        "#SPILL!",
-        "#CALC!",
-    }
-)
-
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Comma-decimal numbers ("7,5") versus dot-decimal numbers ("7.5") when sniffing a CSV.
-_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
-_DOT_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
+# A title or notes may sit above the table: the header is the best-scoring of the first rows.
+_HEADER_SEARCH_ROWS = 30
+_MIN_HEADER_SCORE = 3
+# A formula element in a sheet's XML (openpyxl's cached-value mode cannot tell it is there).
+_FORMULA_TAG = re.compile(rb"<f[ >/]")
+# A UTF-8 file with a few stray bytes is still UTF-8; a Windows-1252 file has many.
+_MAX_STRAY_SHARE = 0.01
 
 
 @dataclass
@@ -74,6 +49,7 @@ class RawTable:
     rows: list[list[Cell]]
     row_numbers: list[int] = field(default_factory=list)
     decimal: str = "."
+    notes: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -93,76 +69,46 @@ def read_tables(path: Path) -> list[RawTable]:
         raise PedeFormatError(f"{path}: arquivo não encontrado.")
     if path.is_dir():
         raise PedeFormatError(f"{path}: é uma pasta, não um arquivo.")
-    head = path.read_bytes()[:8]
-    if not head:
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise PedeFormatError(f"{path}: sem permissão de leitura.") from None
+    except OSError as exc:
+        raise PedeFormatError(f"{path}: não foi possível ler o arquivo ({exc.strerror}).") from None
+    if not data:
         raise PedeFormatError(f"{path.name}: o arquivo está vazio.")
-    if head.startswith(_OLE2_MAGIC):
+    if data.startswith(_OLE2_MAGIC):
         raise PedeFormatError(
             f"{path.name}: o formato .xls antigo não é suportado; "
             "salve a planilha como .xlsx ou .csv."
         )
-    if head.startswith(_ZIP_MAGIC):
-        return _read_workbook(path)
-    return [_read_csv(path)]
+    if data.startswith(_ZIP_MAGIC):
+        return _read_workbook(path, data)
+    return [_read_csv(path, data)]
 
 
-def _read_workbook(path: Path) -> list[RawTable]:
+def _read_workbook(path: Path, data: bytes) -> list[RawTable]:
+    broken = PedeFormatError(
+        f"{path.name}: não foi possível abrir como planilha .xlsx "
+        "(arquivo truncado ou corrompido?). Abra-o no Excel ou no Google Sheets e salve de novo."
+    )
     try:
         # Full mode, not read_only: the PEDE exports carry no <dimension>, and read_only mode then
         # parses each sheet twice (3-4x slower here).
-        workbook = openpyxl.load_workbook(path, read_only=False, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise PedeFormatError(
-            f"{path.name}: não foi possível abrir como planilha .xlsx "
-            f"(arquivo truncado ou corrompido?): {exc}"
-        ) from exc
-    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
         tables = [_read_sheet(path, sheet) for sheet in workbook.worksheets]
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
-        raise PedeFormatError(
-            f"{path.name}: a planilha está corrompida ou truncada e não pôde ser lida: {exc}"
-        ) from exc
-    finally:
-        workbook.close()
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError):
+        raise broken from None
+    _reject_uncached_formulas(path, data, tables)
     return tables
 
 
 def _read_sheet(path: Path, sheet: object) -> RawTable:
-    numbered = (
+    numbered = [
         (number, [_cell_value(cell) for cell in cells])
         for number, cells in enumerate(sheet.iter_rows(), start=1)  # type: ignore[attr-defined]
-    )
-    headers, rows, numbers = _split_header(numbered)
-    return RawTable(
-        file=path,
-        name=str(sheet.title),  # type: ignore[attr-defined]
-        kind="xlsx",
-        headers=headers,
-        rows=rows,
-        row_numbers=numbers,
-    )
-
-
-# A title or notes above the table are skipped: the header is the first row naming the id column.
-_HEADER_SEARCH_ROWS = 20
-_ID_HEADERS = frozenset({"ra", "nome"})
-
-
-def _split_header(
-    numbered: Iterable[tuple[int, list[Cell]]],
-) -> tuple[list[str], list[list[Cell]], list[int]]:
-    """Drop blank rows; find the header row; return headers, data rows and their row numbers."""
-    kept = [(number, values) for number, values in numbered if not _is_blank(values)]
-    if not kept:
-        return [], [], []
-    start = 0
-    for index, (_, values) in enumerate(kept[:_HEADER_SEARCH_ROWS]):
-        if any(_header_text(v).casefold() in _ID_HEADERS for v in values):
-            start = index
-            break
-    headers = [_header_text(v) for v in kept[start][1]]
-    body = kept[start + 1 :]
-    return headers, [values for _, values in body], [number for number, _ in body]
+    ]
+    return _table(path, str(sheet.title), "xlsx", numbered)  # type: ignore[attr-defined]
 
 
 def _cell_value(cell: object) -> Cell:
@@ -172,11 +118,60 @@ def _cell_value(cell: object) -> Cell:
     return value
 
 
+def _reject_uncached_formulas(path: Path, data: bytes, tables: list[RawTable]) -> None:
+    """A workbook written by a script may hold formulas without their computed values; read with
+    cached values they would look empty, so such cells are refused instead of read as missing."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        if not any(_FORMULA_TAG.search(archive.read(name)) for name in sheets):
+            return
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=False)
+    by_name = {t.name: t for t in tables}
+    for sheet in workbook.worksheets:
+        table = by_name.get(sheet.title)
+        if table is None:
+            continue
+        for number, row in zip(table.row_numbers, table.rows, strict=True):
+            for index, value in enumerate(row):
+                formula = sheet.cell(row=number, column=index + 1).value
+                if value is None and isinstance(formula, str) and formula.startswith("="):
+                    header = table.headers[index] if index < len(table.headers) else ""
+                    raise PedeFormatError(
+                        f"{table.label}: a coluna '{header}' tem fórmulas sem valor calculado "
+                        f"(ex.: linha {number}, {formula}). Abra o arquivo no Excel ou no "
+                        "Google Sheets e salve de novo para gravar os valores."
+                    )
+
+
+def _table(
+    path: Path, name: str, kind: FileKind, numbered: Sequence[tuple[int, list[Cell]]]
+) -> RawTable:
+    """Drop blank rows, find the header row, keep the data rows below it with their numbers."""
+    kept = [(number, values) for number, values in numbered if not _is_blank(values)]
+    table = RawTable(file=path, name=name, kind=kind, headers=[], rows=[])
+    if not kept:
+        return table
+    candidates = [[_header_text(v) for v in values] for _, values in kept[:_HEADER_SEARCH_ROWS]]
+    scores = [header_score(headers) for headers in candidates]
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    start = best if scores[best] >= _MIN_HEADER_SCORE else 0
+    table.headers = candidates[start]
+    table.rows = [values for _, values in kept[start + 1 :]]
+    table.row_numbers = [number for number, _ in kept[start + 1 :]]
+    if start:
+        table.notes.append(
+            f"{start} linha(s) acima do cabeçalho (linha {kept[start][0]}) ignoradas"
+        )
+    return table
+
+
 def _header_text(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, ExcelError):
+        return value.code
     return str(value).strip()
 
 
@@ -184,22 +179,31 @@ def _is_blank(values: Sequence[Cell]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def decode_text(path: Path, data: bytes) -> str:
-    """Decode a CSV export: UTF-8 (with or without BOM), else Windows-1252."""
+def decode_text(path: Path, data: bytes) -> tuple[str, int]:
+    """Decode a CSV export: UTF-8 (with or without BOM), else Windows-1252.
+
+    Returns the text and how many undecodable bytes were replaced: a UTF-8 file with a stray
+    byte or two stays UTF-8 (reading it as Windows-1252 would garble every accent).
+    """
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), 0
     except UnicodeDecodeError:
         pass
+    text = data.decode("utf-8-sig", errors="replace")
+    stray = text.count("\ufffd")
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    if stray <= max(2, _MAX_STRAY_SHARE * non_ascii) and stray < non_ascii / 2:
+        return text, stray
     text = data.decode("cp1252", errors="replace")
-    if "\x00" in text or "\ufffd" in text:
+    if "\ufffd" in text or "\x00" in text:
         raise PedeFormatError(
             f"{path.name}: não é um arquivo de texto (CSV) nem uma planilha .xlsx legível."
         )
-    return text
+    return text, 0
 
 
-def _read_csv(path: Path) -> RawTable:
-    text = decode_text(path, path.read_bytes())
+def _read_csv(path: Path, data: bytes) -> RawTable:
+    text, stray = decode_text(path, data)
     if "\x00" in text:
         raise PedeFormatError(
             f"{path.name}: não é um arquivo de texto (CSV) nem uma planilha .xlsx legível."
@@ -207,37 +211,40 @@ def _read_csv(path: Path) -> RawTable:
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        numbered = [
-            (number, [_text_cell(v) for v in record])
-            for number, record in enumerate(reader, start=1)
-        ]
-    except csv.Error as exc:
-        raise PedeFormatError(f"{path.name}: CSV malformado ({exc}).") from exc
-    headers, rows, numbers = _split_header(numbered)
-    if not headers:
-        raise PedeFormatError(f"{path.name}: o arquivo não tem cabeçalho nem linhas.")
-    _reject_truncated(path, headers, rows, numbers)
-    return RawTable(
-        file=path,
-        name=path.name,
-        kind="csv",
-        headers=headers,
-        rows=rows,
-        row_numbers=numbers,
-        decimal=_sniff_decimal(rows),
-    )
-
-
-def _reject_truncated(
-    path: Path, headers: list[str], rows: list[list[Cell]], numbers: list[int]
-) -> None:
-    """Spreadsheets write every separator on every line: a short last line means a cut file."""
-    if len(rows) < 2 or len(rows[-1]) >= len(headers):
-        return
-    if all(len(row) >= len(headers) for row in rows[:-1]):
+        # line_num is read after each record is parsed: the file line where the record ends.
+        numbered = [(reader.line_num, [_text_cell(v) for v in record]) for record in reader]
+    except csv.Error:
         raise PedeFormatError(
-            f"{path.name}: o arquivo parece truncado: a linha {numbers[-1]} tem "
-            f"{len(rows[-1])} de {len(headers)} colunas."
+            f"{path.name}: CSV malformado perto da linha {reader.line_num} "
+            "(aspas sem fechamento ou campo grande demais?)."
+        ) from None
+    table = _table(path, path.name, "csv", numbered)
+    if not table.headers:
+        raise PedeFormatError(f"{path.name}: o arquivo não tem cabeçalho nem linhas.")
+    _check_row_widths(table, delimiter)
+    table.decimal = _sniff_decimal(table.rows)
+    if stray:
+        table.notes.append(f"{stray} byte(s) inválido(s) em UTF-8 substituído(s) por '�'")
+    return table
+
+
+def _check_row_widths(table: RawTable, delimiter: str) -> None:
+    """Spreadsheets write every separator on every line: a line with fewer or more cells than
+    the header means a cut file, or a separator inside an unquoted value."""
+    width = len(table.headers)
+    for number, row in zip(table.row_numbers, table.rows, strict=True):
+        extra = [v for v in row[width:] if not (isinstance(v, str) and not v.strip())]
+        if len(row) >= width and not extra:
+            continue
+        last = number == table.row_numbers[-1] and len(row) < width
+        hint = (
+            "o arquivo parece truncado"
+            if last
+            else f"há '{delimiter}' dentro de algum valor sem aspas? (ex.: vírgula decimal)"
+        )
+        raise PedeFormatError(
+            f"{table.file.name}: a linha {number} tem {len(row)} colunas e o cabeçalho tem "
+            f"{width}; {hint}."
         )
 
 
@@ -257,15 +264,24 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _sniff_decimal(rows: list[list[Cell]]) -> str:
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+_DOT_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
+
+
+def sniff_decimal(values: Sequence[Cell], default: str = ".") -> str:
     """The decimal mark most numeric-looking text cells use (a quoted "7,5" works with ",")."""
     comma = dot = 0
-    for row in rows:
-        for value in row:
-            if isinstance(value, str):
-                token = value.strip()
-                if _COMMA_DECIMAL.match(token):
-                    comma += 1
-                elif _DOT_DECIMAL.match(token):
-                    dot += 1
+    for value in values:
+        if isinstance(value, str):
+            token = value.strip()
+            if _COMMA_DECIMAL.match(token):
+                comma += 1
+            elif _DOT_DECIMAL.match(token):
+                dot += 1
+    if comma == dot:
+        return default
     return "," if comma > dot else "."
+
+
+def _sniff_decimal(rows: list[list[Cell]]) -> str:
+    return sniff_decimal([value for row in rows for value in row])

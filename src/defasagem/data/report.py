@@ -24,7 +24,7 @@ REPAIR_MESSAGES: dict[str, str] = {
     "unknown_gender": "{n} gêneros fora de Feminino/Masculino mantidos como escritos",
     "institution_label": "{n} nomes de instituição padronizados (maiúsculas/espaços)",
     "defasagem_derived": "{n} defasagens calculadas como Fase − Fase Ideal (coluna ausente)",
-    "garbage_row": "{n} linha(s) com códigos de variáveis no lugar de valores descartada(s)",
+    "ra_format": "{n} RA padronizados no formato 'RA-n' (ex.: 'ra 12' → 'RA-12')",
 }
 
 

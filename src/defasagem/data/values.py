@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from defasagem.data.raw import Cell, ExcelError
+from defasagem.data.cells import Cell, ExcelError, fold
 
 MISSING_MARKERS = {"INCLUIR": "incluir", "ERRO": "erro_text"}
 
@@ -28,7 +27,7 @@ _AGE_EPOCH = dt.datetime(1899, 12, 31)
 
 _DOT_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?$")
-_COMMA_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_COMMA_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$")
 # "7.883.752": a decimal turned into thousands groups by a spreadsheet round trip (PROVENANCE).
 _DOTTED_GROUPS = re.compile(r"^[+-]?\d+(\.\d+){2,}$")
 _SLASH_DATE = re.compile(
@@ -77,13 +76,6 @@ def elementwise(parse_one: Callable[[Cell, ColumnContext], Any]) -> Parser:
         return out
 
     return parse
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free, single-spaced text for comparing labels and headers."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.casefold().split())
 
 
 def _missing_text(value: str, ctx: ColumnContext) -> bool:
@@ -136,6 +128,10 @@ def read_number(value: Cell, ctx: ColumnContext) -> float | None:
             "número com pontos de milhar (cópia corrompida por conversão de planilha?); "
             "use a exportação original"
         )
+    if ctx.decimal == "," and _DOT_NUMBER.match(token):
+        raise BadValueError("ponto decimal numa coluna que usa vírgula decimal")
+    if ctx.decimal == "." and _COMMA_NUMBER.match(token):
+        raise BadValueError("vírgula decimal numa coluna que usa ponto decimal")
     raise BadValueError("não é um número")
 
 
@@ -145,6 +141,11 @@ def number_in(low: float, high: float) -> Parser:
     def parse_one(value: Cell, ctx: ColumnContext) -> float | None:
         number = read_number(value, ctx)
         if number is not None and not low <= number <= high:
+            if isinstance(value, str) and ctx.decimal == "," and "." in value:
+                raise BadValueError(
+                    f"lido como {_fmt(number)} (ponto de milhar numa coluna com vírgula "
+                    f"decimal): fora do intervalo {_fmt(low)}–{_fmt(high)}"
+                )
             raise BadValueError(f"fora do intervalo {_fmt(low)}–{_fmt(high)}")
         return number
 
@@ -279,10 +280,17 @@ def _parse_text(value: Cell, ctx: ColumnContext) -> str | None:
 parse_text = elementwise(_parse_text)
 
 
+_RA_VARIANT = re.compile(r"^RA\s*[-_ ]?\s*(\d+)$", re.IGNORECASE)
+
+
 def _parse_ra(value: Cell, ctx: ColumnContext) -> str | None:
     text = _parse_text(value, ctx)
     if text is None:
         raise BadValueError("RA vazio")
+    match = _RA_VARIANT.match(text)
+    if match and text != f"RA-{match.group(1)}":
+        ctx.repair("ra_format")
+        return f"RA-{match.group(1)}"
     return text
 
 
@@ -356,48 +364,54 @@ def parse_birth_date(values: Sequence[Cell], ctx: ColumnContext) -> list[Any]:
     """Birth dates from datetime cells, ISO or ``d/m/yyyy``-like text, or Excel serials.
 
     The day/month order of slashed text is inferred from the column's unambiguous values.
-    When the text is month-first and the column also holds datetime cells whose day is at most
-    12, those cells were produced by a day-first locale reading month-first text (2023 sheet),
-    so their day and month are swapped back.
+    When the text is month-first and the column also holds real dates (datetime cells, or ISO
+    text in a CSV copy) whose day is at most 12, those were produced by a day-first locale
+    reading month-first text (the 2023 sheet), so their day and month are swapped back.
     """
-    texts: dict[int, _TextDate] = {}
+    slashed: dict[int, _TextDate] = {}
+    iso: dict[int, tuple[dt.date, bool]] = {}
+    for index, value in enumerate(values):
+        token = value.strip() if isinstance(value, str) else ""
+        if token:
+            if slash := _SLASH_DATE.match(token):
+                slashed[index] = _TextDate(
+                    int(slash[1]), int(slash[2]), int(slash[3]), bool(slash[4])
+                )
+            elif found := _ISO_DATE.match(token):
+                try:
+                    day = dt.date(int(found[1]), int(found[2]), int(found[3]))
+                except ValueError:
+                    continue  # reported as a bad value below
+                has_time = bool(found[4]) and (int(found[4]), int(found[5])) != (0, 0)
+                iso[index] = (day, has_time)
+    month_first = _infer_month_first(slashed, ctx)
+    real_dates = [v for v in values if isinstance(v, dt.date)] + [d for d, _ in iso.values()]
+    swap = (
+        month_first is True and bool(slashed) and bool(real_dates)
+        and all(d.day <= 12 for d in real_dates)
+    )  # fmt: skip
     out: list[Any] = [None] * len(values)
     for index, value in enumerate(values):
-        if isinstance(value, str) and not _common_missing(value, ctx):
-            slash = _SLASH_DATE.match(value.strip())
-            if slash:
-                texts[index] = _TextDate(
-                    int(slash.group(1)), int(slash.group(2)), int(slash.group(3)), bool(slash[4])
-                )
-    month_first = _infer_month_first(texts, ctx)
-    datetimes = [v for v in values if isinstance(v, dt.datetime | dt.date) and not _is_time_only(v)]
-    swap_cells = (
-        month_first is True
-        and bool(datetimes)
-        and all(v.day <= 12 for v in datetimes)
-        and len(texts) > 0
-    )
-    for index, value in enumerate(values):
         try:
-            out[index] = _one_birth_date(value, texts.get(index), month_first, swap_cells, ctx)
+            if index in iso:
+                day, has_time = iso[index]
+                if has_time:
+                    ctx.repair("time_part")
+                out[index] = _checked_birth(_maybe_swap(day, swap, ctx))
+            else:
+                out[index] = _one_birth_date(value, slashed.get(index), month_first, swap, ctx)
         except BadValueError as exc:
             ctx.bad.append((index, value, str(exc)))
     return out
 
 
-def _is_time_only(value: object) -> bool:
-    return isinstance(value, dt.time)
-
-
 def _infer_month_first(texts: dict[int, _TextDate], ctx: ColumnContext) -> bool | None:
-    day_first = any(t.first > 12 for t in texts.values())
-    month_first = any(t.second > 12 for t in texts.values())
+    """The order most unambiguous values show (None: no value tells)."""
+    day_first = [i for i, t in texts.items() if t.first > 12]
+    month_first = [i for i, t in texts.items() if t.second > 12]
     if day_first and month_first:
-        ctx.notes.append("datas com dia/mês e mês/dia misturados")
-        for index, text in texts.items():
-            if text.first > 12:
-                ctx.bad.append((index, f"{text.first}/{text.second}/{text.year}", "ordem mista"))
-        return True
+        # The majority decides; the others fail to parse below, with the reason.
+        return len(month_first) > len(day_first)
     if month_first:
         return True
     if day_first:
@@ -424,16 +438,13 @@ def _one_birth_date(
         if text.has_time:
             ctx.repair("time_part")
         month, day = (text.first, text.second) if month_first else (text.second, text.first)
+        if day <= 31 and month > 12 >= day:
+            raise BadValueError("ordem dia/mês diferente do resto da coluna")
         return _checked_birth(_make_date(text.year, month, day))
     if isinstance(value, str):
         if _common_missing(value, ctx):
             return None
-        iso = _ISO_DATE.match(value.strip())
-        if not iso:
-            raise BadValueError("data não reconhecida (use dd/mm/aaaa ou aaaa-mm-dd)")
-        if iso.group(4) and (int(iso.group(4)), int(iso.group(5))) != (0, 0):
-            ctx.repair("time_part")
-        return _checked_birth(_make_date(int(iso[1]), int(iso[2]), int(iso[3])))
+        raise BadValueError("data não reconhecida (use dd/mm/aaaa ou aaaa-mm-dd)")
     number = read_number(value, ctx)
     if number is None:
         return None

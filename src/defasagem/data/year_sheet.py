@@ -21,8 +21,13 @@ from defasagem.errors import PedeFormatError
 _TARGET_FIELDS = ("defasagem", "fase_ideal")
 
 
-def sheet_year(table: RawTable, year: int | None) -> int:
-    """The evaluation year of a sheet: its name (PEDE2023), its headers (INDE 2023) or --year."""
+def sheet_year(table: RawTable, year: int | None) -> tuple[int, bool]:
+    """The evaluation year of a sheet, and whether it came from --year.
+
+    A workbook tab named like ``PEDE2023`` states its year; so do headers like ``INDE 2023``.
+    ``--year`` is for a one-year export whose headers do not say it; it may not contradict
+    the headers of a CSV.
+    """
     from_headers = year_from_headers(table.headers)
     from_name = year_from_name(table.name) if table.kind == "xlsx" else None
     if from_headers and from_name and from_headers != from_name:
@@ -30,20 +35,21 @@ def sheet_year(table: RawTable, year: int | None) -> int:
             f"{table.label}: o nome da aba indica {from_name}, mas os cabeçalhos indicam "
             f"{from_headers} (ex.: 'INDE {from_headers}'); corrija um dos dois."
         )
-    detected = from_name or from_headers
-    if year is not None:
-        if detected is not None and detected != year:
+    if from_name is not None:
+        return from_name, False
+    if from_headers is not None:
+        if year is not None and year != from_headers:
             raise PedeFormatError(
-                f"{table.label}: --year {year} não confere com o ano {detected} indicado "
-                "pelo nome da aba ou pelos cabeçalhos (ex.: 'INDE 2024')."
+                f"{table.label}: --year {year} não confere com o ano {from_headers} indicado "
+                f"pelos cabeçalhos (ex.: 'INDE {from_headers}')."
             )
-        return year
-    if detected is None:
+        return from_headers, False
+    if year is None:
         raise PedeFormatError(
             f"{table.label}: não foi possível saber o ano da planilha (nenhum cabeçalho como "
-            "'INDE 2024' ou 'Pedra 2024'); informe-o com --year."
+            "'INDE 2025' ou 'Pedra 2025' e nenhum ano no nome da aba); informe-o com --year."
         )
-    return detected
+    return year, True
 
 
 def source_name(table: RawTable) -> str:
@@ -68,7 +74,7 @@ def read_year_sheet(table: RawTable, year: int, log: YearLog) -> dict[str, list[
     unknown: list[str] = []
     for index, header in enumerate(table.headers):
         values = table.column(index)
-        name = _field_for(header, year, log)
+        name = _field_for(header, year, log, table.label)
         if name is None:
             if header and not match_header(header).ignored and match_header(header).field is None:
                 unknown.append(header)
@@ -93,16 +99,21 @@ def _ra_index(table: RawTable) -> int | None:
 
 
 def _ra_text(row: Sequence[object], index: int | None) -> str:
-    if index is None or index >= len(row) or row[index] in (None, ""):
-        return "sem RA"
-    return str(row[index]).strip()
+    value = row[index] if index is not None and index < len(row) else None
+    text = "" if value is None else str(value).strip()
+    return text or "sem RA"
 
 
-def _field_for(header: str, year: int, log: YearLog) -> str | None:
+def _field_for(header: str, year: int, log: YearLog, where: str) -> str | None:
     match = match_header(header)
     if match.field is None:
         return None
     if match.field in ("inde", "pedra") and match.year is not None and match.year != year:
+        if match.year > year:
+            raise PedeFormatError(
+                f"{where}: a coluna '{header}' é de um ano posterior ao da planilha ({year}); "
+                "confira o ano (--year) ou o cabeçalho."
+            )
         target = history_field(match.field, year - match.year)
         if target is None:
             log.notes.append(f"coluna '{header}' ignorada: histórico fora do alcance")

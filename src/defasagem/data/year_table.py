@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from defasagem.data.raw import Cell
+from defasagem.data.cells import Cell, display_value
+from defasagem.data.raw import sniff_decimal
 from defasagem.data.report import YearLog
 from defasagem.data.schema import (
     DISPLAY_NAMES,
@@ -111,7 +112,8 @@ def build_year_rows(
         parser = FIELD_PARSERS[name]
         parsed[name] = []
         for header, values in candidates:
-            ctx = ColumnContext(header=header, decimal=source.decimal)
+            # Per column: a pandas pt-BR export writes ',' in float columns and '.' elsewhere.
+            ctx = ColumnContext(header=header, decimal=sniff_decimal(values, source.decimal))
             result = _Parsed(header, parser(values, ctx), ctx)
             parsed[name].append(result)
             if ctx.bad:
@@ -121,6 +123,7 @@ def build_year_rows(
             f"{where}: valores que não puderam ser lidos:\n" + "\n".join(problems)
         )
     rows = {name: _choose(name, options, log, where) for name, options in parsed.items()}
+    _require_fase(rows, source, where)
     absent = [DISPLAY_NAMES[f] for f in _REPORTED_IF_ABSENT if f not in source.columns]
     if absent:
         log.notes.append(f"colunas ausentes (ficam faltantes): {', '.join(absent)}")
@@ -131,7 +134,7 @@ def build_year_rows(
 
 def _describe_bad(header: str, ctx: ColumnContext, row_labels: list[str]) -> str:
     examples = [
-        f"{row_labels[index]} ({value!r}: {reason})"
+        f"{row_labels[index]} ({display_value(value)}: {reason})"
         for index, value, reason in ctx.bad[:_MAX_EXAMPLES]
     ]
     more = len(ctx.bad) - len(examples)
@@ -171,6 +174,15 @@ def _choose(name: str, options: list[_Parsed], log: YearLog, where: str) -> list
             log.add_repairs(option.header, option.ctx.repairs)
     log.notes.extend(f"'{first.header}': {note}" for note in first.ctx.notes)
     return first.values
+
+
+def _require_fase(rows: dict[str, list[Any]], source: SourceColumns, where: str) -> None:
+    """Every student row needs its phase: without it nothing about the student can be used."""
+    empty = [source.row_labels[i] for i, fase in enumerate(rows.get("fase", [])) if fase is None]
+    if empty:
+        shown = "; ".join(empty[:_MAX_EXAMPLES])
+        more = f" e mais {len(empty) - _MAX_EXAMPLES}" if len(empty) > _MAX_EXAMPLES else ""
+        raise PedeFormatError(f"{where}: 'Fase' vazia em {len(empty)} linha(s): {shown}{more}.")
 
 
 def _check_entry_year(rows: dict[str, list[Any]], source: SourceColumns, where: str) -> None:

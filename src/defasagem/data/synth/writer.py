@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from defasagem.data.synth.targets import (
     SHEET_NAMES,
     YEARS,
 )
+from defasagem.files import write_atomically
 
 
 def _cell(ws: WriteOnlyWorksheet, value: object, number_format: str | None) -> object:
@@ -50,7 +52,10 @@ def write_workbook(path: Path, columns: Mapping[int, Mapping[str, list[object]]]
             )
         if year == 2022:  # the real sheet ends with one formatted but empty row
             ws.append([_empty_formatted(ws) for _ in header])
-    workbook.save(path)
+    # Built in memory first: a failed write (read-only folder, full disk) leaves nothing behind.
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    write_atomically(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
 
 
 def _empty_formatted(ws: WriteOnlyWorksheet) -> object:

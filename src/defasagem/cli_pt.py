@@ -1,0 +1,128 @@
+"""Click in Brazilian Portuguese: help headings, option notes, usage errors and number types.
+
+Click writes its own texts in English; coordinators and operators read Portuguese, so the few
+texts a user meets (help page headings, "[required]", usage errors) are given here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import click
+
+_HELP_NOTES = {"required": "obrigatório", "default:": "padrão:"}
+
+
+class PtOption(click.Option):
+    """An option whose help notes ("[required]", "default:") are in Portuguese."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        """The option's line in ``--help``."""
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        names, text = record
+        for english, portuguese in _HELP_NOTES.items():
+            text = text.replace(english, portuguese)
+        return names, text
+
+
+class PtCommand(click.Command):
+    """A command whose help page headings are in Portuguese."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The "Uso:" line."""
+        pieces = [p.replace("[OPTIONS]", "[OPÇÕES]") for p in self.collect_usage_pieces(ctx)]
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix="Uso: ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The "Opções" section."""
+        records = [
+            record
+            for param in self.get_params(ctx)
+            if not isinstance(param, click.Argument)
+            and (record := param.get_help_record(ctx)) is not None
+        ]
+        if records:
+            with formatter.section("Opções"):
+                formatter.write_dl(records)
+
+
+class PtGroup(PtCommand, click.Group):
+    """The top-level command group, with Portuguese headings and commands."""
+
+    command_class = PtCommand
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Options, then the "Comandos" section."""
+        PtCommand.format_options(self, ctx, formatter)
+        rows = [
+            (name, command.get_short_help_str(formatter.width - 6 - len(name)))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Comandos"):
+                formatter.write_dl(rows)
+
+
+option = functools.partial(click.option, cls=PtOption)
+help_option = functools.partial(click.help_option, "-h", "--help", help="Mostra esta ajuda e sai.")
+
+
+class IntInRange(click.ParamType):  # type: ignore[type-arg]
+    """A whole number within [low, high], with Portuguese error messages."""
+
+    name = "inteiro"
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        """Shown in --help: ``INTEIRO``."""
+        return "INTEIRO"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """Parse and check the range."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                self.fail(f"'{value}' não é um número inteiro", param, ctx)
+        if not self.low <= number <= self.high:
+            self.fail(f"{number} está fora do intervalo {self.low}–{self.high}", param, ctx)
+        return number
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def usage_message(exc: click.UsageError) -> str:
+    """A usage error in Portuguese, with a pointer to the command's help."""
+    hint = ""
+    if isinstance(exc, click.BadParameter | click.MissingParameter):
+        given = exc.param_hint
+        if given is None and exc.param is not None and exc.ctx is not None:
+            given = exc.param.get_error_hint(exc.ctx)
+        hint = given if isinstance(given, str) else " / ".join(given or [])
+    if isinstance(exc, click.MissingParameter):
+        text = f"falta {hint}"
+    elif isinstance(exc, click.BadParameter):
+        text = f"valor inválido para {hint}: {exc.message}"
+    elif isinstance(exc, click.NoSuchOption):
+        text = f"opção desconhecida: {exc.option_name}"
+    elif isinstance(exc, click.BadOptionUsage):
+        text = f"a opção {exc.option_name} precisa de um valor"
+    elif exc.message.startswith("No such command"):
+        found = _QUOTED.search(exc.message)
+        text = f"comando desconhecido: {found.group(1) if found else exc.message}"
+    elif exc.message.startswith("Got unexpected extra argument"):
+        text = "argumento(s) a mais: " + exc.message.split("(", 1)[-1].rstrip(")")
+    else:
+        text = exc.message
+    path = exc.ctx.command_path if exc.ctx is not None else "defasagem"
+    return f"erro: {text}.\nVeja '{path} --help'."
