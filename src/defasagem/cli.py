@@ -21,7 +21,7 @@ EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 1
 
 
-@click.group(cls=PtGroup, subcommand_metavar="COMANDO [ARGS]...")
+@click.group(cls=PtGroup, name="defasagem", subcommand_metavar="COMANDO [ARGS]...")
 @help_option()
 @click.version_option(
     __version__,
@@ -33,7 +33,7 @@ def cli() -> None:
     """Alerta precoce de defasagem escolar (Associação Passos Mágicos)."""
 
 
-@cli.command()
+@cli.command(short_help="Lê exportações PEDE e grava a tabela canônica.")
 @help_option()
 @click.argument(
     "files",
@@ -46,7 +46,7 @@ def cli() -> None:
     "--out",
     required=True,
     metavar="ARQUIVO",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Tabela canônica de saída (.parquet).",
 )
 @option(
@@ -65,13 +65,13 @@ def ingest(files: tuple[Path, ...], out: Path, year: int | None) -> None:
     click.echo(f"Tabela gravada em {out} ({len(result.table)} linhas).")
 
 
-@cli.command()
+@cli.command(short_help="Gera uma planilha PEDE sintética.")
 @help_option()
 @option(
     "--out",
     required=True,
     metavar="ARQUIVO",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Planilha sintética de saída (.xlsx).",
 )
 @option(
@@ -104,8 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     except DefasagemError as exc:
         click.echo(f"erro: {exc}", err=True)
         return EXIT_BAD_INPUT
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.message)
+        return 0
     except click.UsageError as exc:
-        click.echo(usage_message(exc), err=True)
+        click.echo(usage_message(exc, argv if argv is not None else sys.argv[1:], cli), err=True)
         return EXIT_BAD_INPUT
     except click.ClickException as exc:
         click.echo(f"erro: {exc.format_message()}", err=True)

@@ -101,8 +101,8 @@ class IntInRange(click.ParamType):  # type: ignore[type-arg]
 _QUOTED = re.compile(r"'([^']*)'")
 
 
-def usage_message(exc: click.UsageError) -> str:
-    """A usage error in Portuguese, with a pointer to the command's help."""
+def usage_message(exc: click.UsageError, argv: list[str], root: click.Group) -> str:
+    """A usage error in Portuguese, with a pointer to the help of the command the user typed."""
     hint = ""
     if isinstance(exc, click.BadParameter | click.MissingParameter):
         given = exc.param_hint
@@ -124,5 +124,11 @@ def usage_message(exc: click.UsageError) -> str:
         text = "argumento(s) a mais: " + exc.message.split("(", 1)[-1].rstrip(")")
     else:
         text = exc.message
-    path = exc.ctx.command_path if exc.ctx is not None else "defasagem"
+    if exc.ctx is not None and exc.ctx.command is not root:
+        path = exc.ctx.command_path
+    elif argv and argv[0] in root.commands:
+        # The error surfaced before the subcommand had a context of its own.
+        path = f"{root.name} {argv[0]}"
+    else:
+        path = str(root.name)
     return f"erro: {text}.\nVeja '{path} --help'."

@@ -114,6 +114,27 @@ def test_outputs_that_cannot_be_written_exit_2(
     assert blocker.read_text() == "x"
 
 
+def test_help_hint_points_to_the_command_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", "a.xlsx", "--out"]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err.endswith("Veja 'defasagem ingest --help'.\n")
+    assert main(["treinar"]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err.endswith("Veja 'defasagem --help'.\n")
+
+
+def test_no_arguments_show_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("Uso: defasagem [OPÇÕES] COMANDO [ARGS]...")
+    assert captured.err == ""
+
+
+def test_output_that_is_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "d.parquet"
+    folder.mkdir()
+    assert main(["ingest", str(small_workbook(tmp_path)), "--out", str(folder)]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err.endswith("o destino é uma pasta.\n")
+
+
 def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out

@@ -6,6 +6,7 @@ import pytest
 
 from defasagem.data.headers import (
     HeaderMatch,
+    YearHint,
     history_field,
     looks_like_pede,
     match_header,
@@ -56,9 +57,13 @@ def test_year_of_a_sheet() -> None:
     assert year_from_name("2022 a 2024") is None  # ambiguous
     assert year_from_name("Plan1") is None
     # The 2024 sheet carries history headers of earlier years; the latest is the sheet's year.
-    assert year_from_headers(["RA", "INDE 2024", "INDE 22", "INDE 23", "Pedra 20"]) == 2024
-    assert year_from_headers(["RA", "Idade 22", "Pedra 21"]) == 2022
-    assert year_from_headers(["RA", "INDE"]) is None
+    assert year_from_headers(["RA", "INDE 2024", "INDE 22", "INDE 23", "Pedra 20"]) == YearHint(
+        2024, "INDE 2024", exact=True
+    )
+    assert year_from_headers(["RA", "Idade 22", "Pedra 21"]) == YearHint(2022, "Idade 22", True)
+    # An untagged current INDE makes every tag history: the year is later than the tags.
+    assert year_from_headers(["RA", "INDE", "INDE 24"]) == YearHint(2024, "INDE 24", exact=False)
+    assert year_from_headers(["RA", "IAA"]) == YearHint(None, None, exact=False)
 
 
 def test_history_offsets_are_bounded() -> None:

@@ -195,9 +195,11 @@ def test_extra_non_pede_sheet_is_ignored_with_a_note(tmp_path: Path) -> None:
     assert "x.xlsx, aba dicionario: aba ignorada (não é uma aba PEDE)" in result.report.notes
 
 
-def test_sheet_name_and_headers_disagree(tmp_path: Path) -> None:
-    path = sheet_2023(tmp_path, [row_2023("RA-1")], name="PEDE2024")
-    with pytest.raises(PedeFormatError, match="nome da aba indica 2024, mas os cabeçalhos"):
+def test_sheet_named_before_its_headers_is_an_error(tmp_path: Path) -> None:
+    path = sheet_2023(tmp_path, [row_2023("RA-1")], name="PEDE2022")
+    with pytest.raises(
+        PedeFormatError, match="o nome da aba indica 2022, mas o cabeçalho 'INDE 2023' é de 2023"
+    ):
         ingest_files([path])
 
 
@@ -262,8 +264,8 @@ def test_csv_year_option_conflicting_with_headers(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "e.csv", csv_text(HEADERS_2023, rows_of(HEADERS_2023, [row_2023("RA-1")]))
     )
-    with pytest.raises(PedeFormatError, match="--year 2024 não confere com o ano 2023"):
-        ingest_files([path], year=2024)
+    with pytest.raises(PedeFormatError, match="--year 2022, mas o cabeçalho 'INDE 2023' é de 2023"):
+        ingest_files([path], year=2022)
 
 
 def test_csv_with_wrong_columns_is_not_pede(tmp_path: Path) -> None:
@@ -416,7 +418,7 @@ def test_history_header_after_the_sheet_year_is_an_error(tmp_path: Path) -> None
     headers = ["INDE 2026" if h == "INDE 22" else h for h in headers]
     records = [row_2023("RA-1", INDE=7.5, Pedra="Ametista", **{"INDE 2026": 6.0})]
     path = write_csv(tmp_path / "x.csv", csv_text(headers, rows_of(headers, records)))
-    with pytest.raises(PedeFormatError, match="'INDE 2026' é de um ano posterior"):
+    with pytest.raises(PedeFormatError, match="--year 2025, mas o cabeçalho 'INDE 2026' é de 2026"):
         ingest_files([path], year=2025)
 
 
@@ -476,3 +478,115 @@ def test_columns_with_different_decimal_marks_in_one_csv(tmp_path: Path) -> None
     table = ingest_files([path]).table
     assert table["inde"].iloc[0] == 7.6113
     assert table["ipv"].tolist() == [0.01, 7.5]
+
+
+def test_uncached_formulas_are_refused_only_in_columns_that_are_read(tmp_path: Path) -> None:
+    headers = [*HEADERS_2023, "Destaque IEG"]
+    rows = [[*r, "=CONCAT(A2)"] for r in rows_of(HEADERS_2023, [row_2023("RA-1")])]
+    path = write_workbook(tmp_path / "ok.xlsx", {"PEDE2023": (headers, rows)})
+    assert len(ingest_files([path]).table) == 1
+    rows = rows_of(HEADERS_2023, [row_2023("RA-1", IAN="=IF(X2>=0,10,5)")])
+    path = write_workbook(tmp_path / "f.xlsx", {"PEDE2023": (HEADERS_2023, rows)})
+    with pytest.raises(PedeFormatError, match=r"a coluna 'IAN' tem fórmulas sem valor calculado"):
+        ingest_files([path])
+
+
+def ages_saying(year: int, count: int) -> list[dict[str, Any]]:
+    """Rows whose birth year + age add up to ``year`` (12-year-olds)."""
+    birth = {"Data de Nasc": f"11/20/{year - 12}", "Idade": 12.0}
+    return [row_2023(f"RA-{i}", **birth) for i in range(1, count + 1)]
+
+
+def test_year_from_history_headers_is_checked_against_ages(tmp_path: Path) -> None:
+    """A 2024 export whose current INDE/Pedra columns were dropped only has 'INDE 22'."""
+    headers = [h for h in HEADERS_2023 if h not in ("INDE 2023", "Pedra 2023")]
+    text = csv_text(headers, rows_of(headers, ages_saying(2024, 12)))
+    path = write_csv(tmp_path / "sem_inde.csv", text)
+    with pytest.raises(
+        PedeFormatError,
+        match="o cabeçalho 'INDE 22' indica 2022, mas idades e anos de nascimento indicam 2024",
+    ):
+        ingest_files([path])
+    result = ingest_files([path], year=2024)
+    assert set(result.table["inde_hist2"]) == {None} or result.table["inde_hist2"].isna().all()
+    assert result.table["ano"].unique().tolist() == [2024]
+
+
+def test_named_year_that_disagrees_with_ages_is_warned(tmp_path: Path) -> None:
+    headers_2025 = ["INDE 2025" if h == "INDE 2023" else h for h in HEADERS_2023]
+    headers_2025 = ["Pedra 2025" if h == "Pedra 2023" else h for h in headers_2025]
+    path = write_workbook(
+        tmp_path / "w.xlsx",
+        {"PEDE2025": (headers_2025, rows_of(headers_2025, ages_saying(2023, 12)))},
+    )
+    warnings = ingest_files([path]).report.warning_lines()
+    assert "2025: idades e anos de nascimento indicam 2023, não 2025: confira o ano" in warnings
+
+
+def test_missing_defasagem_cells_are_derived_from_fase_ideal(tmp_path: Path) -> None:
+    records = [row_2023("RA-1", Defasagem=None), row_2023("RA-2", Defasagem=None)]
+    result = ingest_files([sheet_2023(tmp_path, records)])
+    assert result.table["defasagem"].tolist() == [-1, -1]
+    assert result.report.years[2023].repairs["defasagem_derived"] == 2
+
+
+def test_percent_scale_column_is_refused(tmp_path: Path) -> None:
+    records = [row_2023(f"RA-{i}", IEG=0.95) for i in range(1, 12)]
+    with pytest.raises(PedeFormatError, match="a coluna 'IEG' tem todos os valores entre 0 e 1"):
+        ingest_files([sheet_2023(tmp_path, records)])
+
+
+def test_required_column_entirely_empty_is_refused(tmp_path: Path) -> None:
+    records = [row_2023("RA-1", IEG=None), row_2023("RA-2", IEG="#N/A")]
+    with pytest.raises(PedeFormatError, match="a coluna obrigatória 'IEG' está 100 % vazia"):
+        ingest_files([sheet_2023(tmp_path, records)])
+
+
+def test_missing_required_column_lists_unknown_headers(tmp_path: Path) -> None:
+    headers = ["Indicador de Engajamento" if h == "IEG" else h for h in HEADERS_2023]
+    path = write_workbook(
+        tmp_path / "u.xlsx", {"PEDE2023": (headers, rows_of(HEADERS_2023, [row_2023("RA-1")]))}
+    )
+    with pytest.raises(
+        PedeFormatError,
+        match=r"faltam colunas obrigatórias: IEG\. Colunas não reconhecidas nesta tabela: "
+        r"'Indicador de Engajamento'",
+    ):
+        ingest_files([path])
+
+
+def test_absent_optional_columns_are_reported(tmp_path: Path) -> None:
+    keep = ["RA", "Fase", "IAA", "IEG", "IPS", "IDA", "IPV", "Defasagem", "INDE 2023"]
+    path = write_workbook(
+        tmp_path / "a.xlsx", {"PEDE2023": (keep, rows_of(keep, [row_2023("RA-1")]))}
+    )
+    notes = ingest_files([path]).report.note_lines()
+    assert (
+        "2023: colunas ausentes nesta tabela: Fase Ideal, Turma, Idade, Gênero, Ano ingresso, "
+        "Instituição de ensino, Nº Av, Pedra, IPP, IAN, Mat, Por, Ing, Data de Nasc"
+    ) in notes
+
+
+def test_a_year_that_copies_the_previous_one_is_warned(tmp_path: Path) -> None:
+    headers_2024 = [{"INDE 2023": "INDE 2024", "Pedra 2023": "Pedra 2024"}.get(h, h)
+                    for h in HEADERS_2023] + ["INDE 23"]  # fmt: skip
+    records = [row_2023(f"RA-{i}", IAA=5 + i / 10) for i in range(1, 5)]
+    copied = [{**r, "INDE 2024": r["INDE 2023"], "INDE 23": 5.0} for r in records]
+    path = write_workbook(
+        tmp_path / "c.xlsx",
+        {
+            "PEDE2023": (HEADERS_2023, rows_of(HEADERS_2023, records)),
+            "PEDE2024": (headers_2024, rows_of(headers_2024, copied)),
+        },
+    )
+    warnings = ingest_files([path]).report.warning_lines()
+    assert (
+        "2024: 4 de 4 alunos não ficaram mais velhos desde 2023: a aba de 2024 é cópia da anterior?"
+        in warnings
+    )
+    assert (
+        "2024: 4 de 4 alunos têm os mesmos indicadores de 2023: a aba de 2024 é cópia da anterior?"
+        in warnings
+    )
+    carried = "2024: INDE do ano anterior (2023) difere do trazido nesta aba em 4 de 4"
+    assert any(w.startswith(carried) for w in warnings)

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from builders import HEADERS_2023, row_2023, rows_of, write_workbook
+from defasagem.data import raw
 from defasagem.data.raw import ExcelError, decode_text, read_tables
 from defasagem.errors import PedeFormatError
 
@@ -154,11 +155,38 @@ def test_title_row_naming_a_column_does_not_hide_the_header(tmp_path: Path) -> N
     assert table.notes == ["1 linha(s) acima do cabeçalho (linha 3) ignoradas"]
 
 
-def test_formulas_without_computed_values_are_refused(tmp_path: Path) -> None:
+def test_formulas_without_computed_values_are_recorded(tmp_path: Path) -> None:
     rows = rows_of(HEADERS_2023, [row_2023("RA-1", IAN="=IF(X2>=0,10,5)")])
     path = write_workbook(tmp_path / "f.xlsx", {"PEDE2023": (HEADERS_2023, rows)})
-    with pytest.raises(PedeFormatError, match=r"a coluna 'IAN' tem fórmulas sem valor calculado"):
-        read_tables(path)
+    (table,) = read_tables(path)
+    assert table.uncached_formulas == {HEADERS_2023.index("IAN"): (2, "=IF(X2>=0,10,5)")}
+
+
+def test_long_blank_tail_stops_reading(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["RA", "Fase"])
+    sheet.append(["RA-1", "ALFA"])
+    sheet.cell(row=1500, column=1).number_format = "0"  # a formatted but empty cell far below
+    sheet.cell(row=1501, column=1).value = "RA-99"
+    sheet.sheet_state = "hidden"
+    workbook.create_sheet("visível")
+    workbook.save(tmp_path / "b.xlsx")
+    table = read_tables(tmp_path / "b.xlsx")[0]
+    assert table.rows == [["RA-1", "ALFA"]]
+    assert table.notes == [
+        "leitura encerrada na linha 1002, após 1000 linhas em branco",
+        "aba oculta na planilha (lida mesmo assim)",
+    ]
+
+
+def test_utf16_text_export_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "u.txt"
+    path.write_bytes("RA\tFase\tIAA\nRA-1\tALFA\t7,5\n".encode("utf-16"))
+    (table,) = read_tables(path)
+    assert table.headers == ["RA", "Fase", "IAA"]
+    assert table.rows == [["RA-1", "ALFA", "7,5"]]
 
 
 def test_unreadable_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,4 +198,16 @@ def test_unreadable_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(Path, "read_bytes", denied)
     with pytest.raises(PedeFormatError, match=r"p.csv: sem permissão de leitura"):
+        read_tables(path)
+
+
+def test_sheet_with_too_many_rows_is_refused_before_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [row_2023(f"RA-{i}") for i in range(20)]
+    path = write_workbook(
+        tmp_path / "big.xlsx", {"PEDE2023": (HEADERS_2023, rows_of(HEADERS_2023, records))}
+    )
+    monkeypatch.setattr(raw, "_MAX_ROWS", 10)
+    with pytest.raises(PedeFormatError, match=r"uma aba tem 21 linhas .* o limite é 10"):
         read_tables(path)

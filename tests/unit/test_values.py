@@ -194,17 +194,25 @@ def test_impossible_ages_are_bad(value: Cell) -> None:
     assert len(c.bad) == 1
 
 
+# Ten date cells, all with day ≤ 12: enough evidence of the day-first locale's swap.
+SWAPPED_CELLS: list[Cell] = [dt.datetime(2014, month, 4) for month in range(1, 11)]
+
+
 def test_birth_dates_from_month_first_text_swap_the_datetime_cells() -> None:
     # 2023: text is M/D/YYYY; a day-first locale turned the ambiguous ones into swapped dates.
     c = ctx()
-    values: list[Cell] = ["6/17/2015", dt.datetime(2015, 12, 3), dt.datetime(2014, 4, 4), None]
-    assert parse_birth_date(values, c) == [
-        dt.date(2015, 6, 17),
-        dt.date(2015, 3, 12),
-        dt.date(2014, 4, 4),
-        None,
-    ]
-    assert c.repairs["swapped_birth_date"] == 1
+    values: list[Cell] = ["6/17/2015", dt.datetime(2015, 12, 3), None, *SWAPPED_CELLS]
+    out = parse_birth_date(values, c)
+    assert out[:3] == [dt.date(2015, 6, 17), dt.date(2015, 3, 12), None]
+    assert out[3:] == [dt.date(2014, 4, month) for month in range(1, 11)]
+    assert c.repairs["swapped_birth_date"] == 10  # 2014-04-04 is the same either way
+
+
+def test_a_few_date_cells_are_not_enough_to_swap() -> None:
+    c = ctx()
+    values: list[Cell] = ["6/17/2015", dt.datetime(2015, 12, 3), dt.datetime(2014, 4, 5)]
+    assert parse_birth_date(values, c)[1:] == [dt.date(2015, 12, 3), dt.date(2014, 4, 5)]
+    assert not c.repairs
 
 
 def test_birth_dates_all_datetime_are_kept_and_time_parts_dropped() -> None:
@@ -248,9 +256,11 @@ def test_mixed_date_orders_flag_only_the_minority() -> None:
 def test_iso_text_in_a_month_first_column_is_swapped_like_date_cells() -> None:
     # pandas' to_csv of the 2023 sheet: date cells become ISO text, the rest stays M/D/YYYY.
     c = ctx()
-    out = parse_birth_date(["6/17/2015", "2015-12-03 00:00:00", "2014-04-04"], c)
-    assert out == [dt.date(2015, 6, 17), dt.date(2015, 3, 12), dt.date(2014, 4, 4)]
-    assert c.repairs["swapped_birth_date"] == 1
+    iso = [f"2014-{month:02d}-05" for month in range(1, 11)]
+    out = parse_birth_date(["6/17/2015", "2015-12-03 00:00:00", *iso], c)
+    assert out[:2] == [dt.date(2015, 6, 17), dt.date(2015, 3, 12)]
+    assert out[2:] == [dt.date(2014, 5, month) for month in range(1, 11)]
+    assert c.repairs["swapped_birth_date"] == 10
 
 
 @pytest.mark.parametrize(
@@ -298,14 +308,30 @@ def test_pedra_accent_variants_and_incluir() -> None:
 
 def test_ra_variants_are_normalized() -> None:
     c = ctx()
-    assert parse_ra(["ra-2", "RA 3", "RA-4", "Ra_5", "123"], c) == [
+    assert parse_ra(["ra-2", "RA 3", "RA-4", "Ra_5", "RA-01", "123"], c) == [
         "RA-2",
         "RA-3",
         "RA-4",
         "RA-5",
+        "RA-1",
         "123",
     ]
-    assert c.repairs["ra_format"] == 3
+    assert c.repairs["ra_format"] == 4
+
+
+def test_numbers_with_inner_spaces_or_thousands_points_are_bad() -> None:
+    c = ctx()
+    assert SCORE(["1 0", " 7.5 "], c) == [None, 7.5]
+    assert c.bad == [(0, "1 0", "não é um número")]
+    c = ctx()
+    assert integer_in(1990, 2100)(["2.021"], c) == [None]
+    assert c.bad[0][2] == "deveria ser um número inteiro (ponto de milhar? sem ele)"
+
+
+def test_boolean_in_a_text_column_is_bad() -> None:
+    c = ctx()
+    assert parse_text([True], c) == [None]
+    assert c.bad[0][2] == "valor lógico (VERDADEIRO/FALSO) onde se esperava texto"
 
 
 def test_text_and_ra() -> None:

@@ -29,6 +29,8 @@ def check_table(table: pd.DataFrame, report: IngestReport) -> None:
         warnings.extend(_id_warnings(group))
     for year, lines in _birth_warnings(table).items():
         report.year(year).warnings.extend(lines)
+    for year, lines in _year_to_year_warnings(table).items():
+        report.year(year).warnings.extend(lines)
 
 
 def _definition_warnings(group: pd.DataFrame) -> list[str]:
@@ -99,6 +101,53 @@ def _birth_warnings(table: pd.DataFrame) -> dict[int, list[str]]:
             )
         if lines:
             out[int(str(year))] = lines
+    return out
+
+
+_COPY_INDICATORS = ["iaa", "ieg", "ips", "ida", "ipv"]
+_SUSPICIOUS_SHARE = 0.5
+
+
+def _year_to_year_warnings(table: pd.DataFrame) -> dict[int, list[str]]:
+    """A year's sheet carries the previous INDE ("INDE 23" in 2024: equal in 690/690 real rows);
+    ages grow; indicators are re-measured. A sheet that breaks all this is likely a copy."""
+    out: dict[int, list[str]] = {}
+    years = sorted(int(str(y)) for y in table["ano"].unique())
+    for year in years:
+        if year - 1 not in years:
+            continue
+        now = table[table["ano"] == year].set_index("ra")
+        before = table[table["ano"] == year - 1].set_index("ra")
+        both = now.join(before, how="inner", lsuffix="", rsuffix="_antes")
+        if both.empty:
+            continue
+        lines = []
+        carried = both.dropna(subset=["inde_hist1", "inde_antes"])
+        differ = carried[(carried["inde_hist1"] - carried["inde_antes"]).abs() > 0.01]
+        if len(differ):
+            lines.append(
+                f"INDE do ano anterior ({year - 1}) difere do trazido nesta aba em "
+                f"{len(differ)} de {len(carried)} alunos ({_list_ra(differ.reset_index())})"
+            )
+        aged = both.dropna(subset=["idade", "idade_antes"])
+        same_age = aged[aged["idade"] <= aged["idade_antes"]]
+        indicators = both.dropna(subset=_COPY_INDICATORS)
+        same = (
+            indicators[_COPY_INDICATORS].to_numpy()
+            == indicators[[f"{c}_antes" for c in _COPY_INDICATORS]].to_numpy()
+        ).all(axis=1)
+        if len(aged) and len(same_age) > _SUSPICIOUS_SHARE * len(aged):
+            lines.append(
+                f"{len(same_age)} de {len(aged)} alunos não ficaram mais velhos desde "
+                f"{year - 1}: a aba de {year} é cópia da anterior?"
+            )
+        if len(indicators) and same.sum() > _SUSPICIOUS_SHARE * len(indicators):
+            lines.append(
+                f"{int(same.sum())} de {len(indicators)} alunos têm os mesmos indicadores de "
+                f"{year - 1}: a aba de {year} é cópia da anterior?"
+            )
+        if lines:
+            out[year] = lines
     return out
 
 

@@ -83,22 +83,36 @@ _SHEET_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 
 
 def year_from_name(name: str) -> int | None:
-    """``PEDE2023`` → 2023; a file name like ``pede_2025.csv`` too."""
+    """``PEDE2023`` → 2023 (a workbook tab's name); None when it names no single year."""
     found = _SHEET_YEAR.findall(name)
     return int(found[-1]) if len(set(found)) == 1 else None
 
 
-def year_from_headers(headers: list[str]) -> int | None:
-    """The evaluation year of a sheet: the latest year tagged on its INDE/Pedra/Idade headers.
+@dataclass(frozen=True)
+class YearHint:
+    """What the headers say about a sheet's year.
 
-    When the current INDE or Pedra is untagged ("INDE" next to "INDE 24"), the tagged ones are
-    history and the sheet's own year is unknown (it must come from --year).
+    ``year`` is the latest year tagged on an INDE/Pedra/Idade header and ``header`` that header.
+    A tag only proves that the sheet is from that year *or later* (the 2024 sheet carries
+    "INDE 23" as history); ``exact`` is False when the current INDE/Pedra is untagged ("INDE"
+    next to "INDE 24"), so the tags are all history.
     """
-    matches = [match_header(h) for h in headers]
-    if any(m.field in ("inde", "pedra") and m.year is None for m in matches):
-        return None
-    years = [m.year for m in matches if m.year is not None]
-    return max(years) if years else None
+
+    year: int | None
+    header: str | None
+    exact: bool
+
+
+def year_from_headers(headers: list[str]) -> YearHint:
+    """Read the year hint of a sheet's headers."""
+    tagged = [(m.year, h) for h in headers if (m := match_header(h)).year is not None]
+    untagged_current = any(
+        m.field in ("inde", "pedra") and m.year is None for m in map(match_header, headers)
+    )
+    if not tagged:
+        return YearHint(None, None, exact=False)
+    year, header = max(tagged, key=lambda pair: pair[0] or 0)
+    return YearHint(year, header, exact=not untagged_current)
 
 
 def looks_like_pede(headers: list[str]) -> bool:

@@ -83,8 +83,9 @@ def ingest_files(paths: Sequence[Path | str], *, year: int | None = None) -> Ing
     table = conform(pd.concat(frames, ignore_index=True))
     _reject_duplicate_keys(table)
     _harmonize_institutions(table, report)
+    table = _sorted(table)
     check_table(table, report)
-    return IngestResult(table=_sorted(table), report=report)
+    return IngestResult(table=table, report=report)
 
 
 def _read_one_file(
@@ -106,10 +107,10 @@ def _read_one_file(
             legacy.append(_LegacyFile(table.label, table.file.name, years))
             found = True
         elif looks_like_pede(table.headers):
-            table_year, from_option = sheet_year(table, year)
-            used_year = used_year or from_option
-            rows = read_year_sheet(table, table_year, report.year(table_year))
-            sheets.append(_SheetBlock(table_year, source_name(table), table.label, rows))
+            when = sheet_year(table, year)
+            used_year = used_year or when.origin == "option"
+            rows = read_year_sheet(table, when, report.year(when.year))
+            sheets.append(_SheetBlock(when.year, source_name(table), table.label, rows))
             found = True
         elif table.rows and _named_like_pede(table):
             raise PedeFormatError(

@@ -6,6 +6,7 @@ surrogate id until :mod:`defasagem.data.ingest` links them to RA (PROFILE §7).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from defasagem.data.cells import fold
 from defasagem.data.raw import Cell, RawTable
 from defasagem.data.report import IngestReport, YearLog
-from defasagem.data.year_table import SourceColumns, build_year_rows
+from defasagem.data.year_table import SourceColumns, build_year_rows, check_entry_year
 from defasagem.errors import PedeFormatError
 
 SURROGATE_PREFIX = "SEM-RA:"
@@ -132,7 +133,8 @@ def _drop_garbage_rows(
             f"{table.label}: coluna 'NOME' vazia nas linhas {missing_names[:5]}; "
             "cada aluno precisa de um identificador."
         )
-    duplicated = sorted({names[i] for i in keep if names.count(names[i]) > 1})
+    counts = Counter(names[i] for i in keep)
+    duplicated = sorted(name for name, count in counts.items() if count > 1)
     if duplicated:
         raise PedeFormatError(f"{table.label}: NOME repetido: {', '.join(duplicated[:5])}.")
     return keep
@@ -169,6 +171,7 @@ def _read_year(
             log.notes.append(f"{table.label}: coluna desconhecida ignorada: {header}")
     source.add("ra", "NOME", [SURROGATE_PREFIX + names[i] for i in present])
     rows = build_year_rows(source, log, _REQUIRED)
+    check_entry_year(rows, source)
     return LegacyYear(year=year, rows=rows, names=[names[i] for i in present], log=log)
 
 

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
@@ -34,6 +34,9 @@ _HEADER_SEARCH_ROWS = 30
 _MIN_HEADER_SCORE = 3
 # A formula element in a sheet's XML (openpyxl's cached-value mode cannot tell it is there).
 _FORMULA_TAG = re.compile(rb"<f[ >/]")
+# Reading a sheet stops after this many blank rows in a row (formatted empty rows at the end).
+_MAX_BLANK_RUN = 1000
+_MAX_ROWS = 100_000
 # A UTF-8 file with a few stray bytes is still UTF-8; a Windows-1252 file has many.
 _MAX_STRAY_SHARE = 0.01
 
@@ -50,6 +53,8 @@ class RawTable:
     row_numbers: list[int] = field(default_factory=list)
     decimal: str = "."
     notes: list[str] = field(default_factory=list)
+    # Column index → (row number, formula) of a formula cell saved without its value.
+    uncached_formulas: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -92,55 +97,118 @@ def _read_workbook(path: Path, data: bytes) -> list[RawTable]:
         f"{path.name}: não foi possível abrir como planilha .xlsx "
         "(arquivo truncado ou corrompido?). Abra-o no Excel ou no Google Sheets e salve de novo."
     )
+    _reject_oversized_sheets(path, data)
     try:
-        # Full mode, not read_only: the PEDE exports carry no <dimension>, and read_only mode then
-        # parses each sheet twice (3-4x slower here).
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-        tables = [_read_sheet(path, sheet) for sheet in workbook.worksheets]
+        # Read-only (streaming) mode: memory stays flat even for a sheet with thousands of
+        # formatted blank rows, and reading stops after a long blank stretch.
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            tables = [_read_sheet(path, sheet) for sheet in workbook.worksheets]
+        finally:
+            workbook.close()
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError):
         raise broken from None
-    _reject_uncached_formulas(path, data, tables)
+    _find_uncached_formulas(data, tables)
     return tables
 
 
-def _read_sheet(path: Path, sheet: object) -> RawTable:
-    numbered = [
-        (number, [_cell_value(cell) for cell in cells])
-        for number, cells in enumerate(sheet.iter_rows(), start=1)  # type: ignore[attr-defined]
-    ]
-    return _table(path, str(sheet.title), "xlsx", numbered)  # type: ignore[attr-defined]
+def _reject_oversized_sheets(path: Path, data: bytes) -> None:
+    """Count row elements before parsing: openpyxl first scans a whole sheet that has no size
+    record, which for hundreds of thousands of (even blank) rows takes minutes."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/sheet"):
+                    rows = _count_rows(archive, name)
+                    if rows > _MAX_ROWS:
+                        raise PedeFormatError(
+                            f"{path.name}: uma aba tem {rows} linhas (inclusive em branco); "
+                            f"o limite é {_MAX_ROWS}. Apague as linhas vazias do fim da "
+                            "planilha e salve de novo."
+                        )
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return  # the workbook reader reports a broken file
 
 
-def _cell_value(cell: object) -> Cell:
+def _count_rows(archive: zipfile.ZipFile, name: str) -> int:
+    """Count ``<row`` tags while streaming the sheet's XML (memory stays small)."""
+    count = 0
+    tail = b""
+    with archive.open(name) as stream:
+        while chunk := stream.read(1 << 20):
+            # The last 3 bytes are carried over: a tag split across two chunks is whole (and
+            # counted once) in the next block, and 3 bytes cannot hold a whole "<row".
+            block = tail + chunk
+            count += block.count(b"<row")
+            tail = block[-3:]
+    return count
+
+
+def _read_sheet(path: Path, sheet: Any) -> RawTable:
+    numbered: list[tuple[int, list[Cell]]] = []
+    blank_run = 0
+    stopped_at = None
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        values = [_cell_value(cell) for cell in cells]
+        if _is_blank(values):
+            blank_run += 1
+            if numbered and blank_run >= _MAX_BLANK_RUN:
+                stopped_at = number
+                break
+            continue
+        blank_run = 0
+        numbered.append((number, values))
+        if len(numbered) > _MAX_ROWS:
+            raise PedeFormatError(
+                f"{path.name}, aba {sheet.title}: mais de {_MAX_ROWS} linhas; "
+                "isto não parece uma exportação PEDE de um ano."
+            )
+    table = _table(path, str(sheet.title), "xlsx", numbered)
+    if stopped_at is not None:
+        table.notes.append(
+            f"leitura encerrada na linha {stopped_at}, após {_MAX_BLANK_RUN} linhas em branco"
+        )
+    if getattr(sheet, "sheet_state", "visible") != "visible":
+        table.notes.append("aba oculta na planilha (lida mesmo assim)")
+    return table
+
+
+def _cell_value(cell: Any) -> Cell:
     value = getattr(cell, "value", None)
     if getattr(cell, "data_type", None) == "e" and value is not None:
         return ExcelError(str(value))
     return value
 
 
-def _reject_uncached_formulas(path: Path, data: bytes, tables: list[RawTable]) -> None:
-    """A workbook written by a script may hold formulas without their computed values; read with
-    cached values they would look empty, so such cells are refused instead of read as missing."""
+def _find_uncached_formulas(data: bytes, tables: list[RawTable]) -> None:
+    """A workbook written by a script may hold formulas without their computed values: read with
+    cached values they look empty. Such cells are recorded, so that a column that is actually
+    used can be refused instead of read as missing."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
         if not any(_FORMULA_TAG.search(archive.read(name)) for name in sheets):
             return
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=False)
-    by_name = {t.name: t for t in tables}
-    for sheet in workbook.worksheets:
-        table = by_name.get(sheet.title)
-        if table is None:
-            continue
-        for number, row in zip(table.row_numbers, table.rows, strict=True):
-            for index, value in enumerate(row):
-                formula = sheet.cell(row=number, column=index + 1).value
-                if value is None and isinstance(formula, str) and formula.startswith("="):
-                    header = table.headers[index] if index < len(table.headers) else ""
-                    raise PedeFormatError(
-                        f"{table.label}: a coluna '{header}' tem fórmulas sem valor calculado "
-                        f"(ex.: linha {number}, {formula}). Abra o arquivo no Excel ou no "
-                        "Google Sheets e salve de novo para gravar os valores."
-                    )
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        by_name = {t.name: t for t in tables}
+        for sheet in workbook.worksheets:
+            table = by_name.get(sheet.title)
+            if table is None or not table.rows:
+                continue
+            cached = dict(zip(table.row_numbers, table.rows, strict=True))
+            last = table.row_numbers[-1]
+            for number, formulas in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number > last:
+                    break
+                row = cached.get(number)
+                if row is None:
+                    continue
+                for index, formula in enumerate(formulas):
+                    value = row[index] if index < len(row) else None
+                    if value is None and isinstance(formula, str) and formula.startswith("="):
+                        table.uncached_formulas.setdefault(index, (number, formula))
+    finally:
+        workbook.close()
 
 
 def _table(
@@ -185,6 +253,11 @@ def decode_text(path: Path, data: bytes) -> tuple[str, int]:
     Returns the text and how many undecodable bytes were replaced: a UTF-8 file with a stray
     byte or two stays UTF-8 (reading it as Windows-1252 would garble every accent).
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Texto Unicode" export
+        try:
+            return data.decode("utf-16"), 0
+        except UnicodeDecodeError:
+            raise PedeFormatError(f"{path.name}: texto UTF-16 corrompido.") from None
     try:
         return data.decode("utf-8-sig"), 0
     except UnicodeDecodeError:
@@ -218,6 +291,10 @@ def _read_csv(path: Path, data: bytes) -> RawTable:
             f"{path.name}: CSV malformado perto da linha {reader.line_num} "
             "(aspas sem fechamento ou campo grande demais?)."
         ) from None
+    if len(numbered) > _MAX_ROWS:
+        raise PedeFormatError(
+            f"{path.name}: mais de {_MAX_ROWS} linhas; isto não parece uma exportação PEDE."
+        )
     table = _table(path, path.name, "csv", numbered)
     if not table.headers:
         raise PedeFormatError(f"{path.name}: o arquivo não tem cabeçalho nem linhas.")

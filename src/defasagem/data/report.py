@@ -23,7 +23,7 @@ REPAIR_MESSAGES: dict[str, str] = {
     "gender_label": "{n} gêneros Menina/Menino padronizados como Feminino/Masculino",
     "unknown_gender": "{n} gêneros fora de Feminino/Masculino mantidos como escritos",
     "institution_label": "{n} nomes de instituição padronizados (maiúsculas/espaços)",
-    "defasagem_derived": "{n} defasagens calculadas como Fase − Fase Ideal (coluna ausente)",
+    "defasagem_derived": "{n} defasagens calculadas como Fase − Fase Ideal (não registradas)",
     "ra_format": "{n} RA padronizados no formato 'RA-n' (ex.: 'ra 12' → 'RA-12')",
 }
 
@@ -100,8 +100,10 @@ def summary_frame(table: pd.DataFrame) -> pd.DataFrame:
         defasagem = group["defasagem"]
         known = defasagem.notna()
         lag = (defasagem[known] < 0).mean() if known.any() else float("nan")
-        present = [c for c in INDICATORS if group[c].notna().any()]
-        missing = group[list(present)].isna().to_numpy().mean() if present else float("nan")
+        # Over the indicators a model reads (IAN is derived from Defasagem), absent ones included:
+        # a year without IPP shows it.
+        measured = [c for c in INDICATORS if c != "ian"]
+        missing = group[measured].isna().to_numpy().mean()
         rows.append(
             {
                 "ano": int(str(year)),

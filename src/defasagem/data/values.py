@@ -28,6 +28,7 @@ _AGE_EPOCH = dt.datetime(1899, 12, 31)
 _DOT_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?$")
 _COMMA_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$")
+_THOUSANDS_ONLY = re.compile(r"^\d{1,3}\.\d{3}$")
 # "7.883.752": a decimal turned into thousands groups by a spreadsheet round trip (PROVENANCE).
 _DOTTED_GROUPS = re.compile(r"^[+-]?\d+(\.\d+){2,}$")
 _SLASH_DATE = re.compile(
@@ -52,7 +53,6 @@ class ColumnContext:
     decimal: str = "."
     repairs: Counter[str] = field(default_factory=Counter)
     bad: list[tuple[int, Cell, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
     def repair(self, kind: str, count: int = 1) -> None:
         """Count one repaired cell of a known kind."""
@@ -115,7 +115,7 @@ def read_number(value: Cell, ctx: ColumnContext) -> float | None:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         raise BadValueError("data onde se esperava um número")
     assert isinstance(value, str)
-    token = value.strip().replace("\u00a0", "").replace(" ", "")
+    token = value.strip()
     if ctx.decimal == ",":
         if _COMMA_NUMBER.match(token):
             return float(token.replace(",", "."))
@@ -160,6 +160,8 @@ def integer_in(low: int, high: int) -> Parser:
         if number is None:
             return None
         if not number.is_integer():
+            if isinstance(value, str) and _THOUSANDS_ONLY.match(value.strip()):
+                raise BadValueError("deveria ser um número inteiro (ponto de milhar? sem ele)")
             raise BadValueError("deveria ser um número inteiro")
         if not low <= number <= high:
             raise BadValueError(f"fora do intervalo {low}–{high}")
@@ -274,13 +276,15 @@ def _parse_text(value: Cell, ctx: ColumnContext) -> str | None:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date | dt.time):
         raise BadValueError("data onde se esperava texto")
+    if isinstance(value, bool):
+        raise BadValueError("valor lógico (VERDADEIRO/FALSO) onde se esperava texto")
     return " ".join(str(value).split())
 
 
 parse_text = elementwise(_parse_text)
 
 
-_RA_VARIANT = re.compile(r"^RA\s*[-_ ]?\s*(\d+)$", re.IGNORECASE)
+_RA_VARIANT = re.compile(r"^RA\s*[-_ ]?\s*0*(\d+)$", re.IGNORECASE)
 
 
 def _parse_ra(value: Cell, ctx: ColumnContext) -> str | None:
@@ -288,7 +292,7 @@ def _parse_ra(value: Cell, ctx: ColumnContext) -> str | None:
     if text is None:
         raise BadValueError("RA vazio")
     match = _RA_VARIANT.match(text)
-    if match and text != f"RA-{match.group(1)}":
+    if match and text != f"RA-{match.group(1)}":  # "ra 12", "RA_12", "RA-012" → "RA-12"
         ctx.repair("ra_format")
         return f"RA-{match.group(1)}"
     return text
@@ -360,6 +364,9 @@ class _TextDate:
     has_time: bool
 
 
+_MIN_CELLS_FOR_SWAP = 10
+
+
 def parse_birth_date(values: Sequence[Cell], ctx: ColumnContext) -> list[Any]:
     """Birth dates from datetime cells, ISO or ``d/m/yyyy``-like text, or Excel serials.
 
@@ -386,8 +393,9 @@ def parse_birth_date(values: Sequence[Cell], ctx: ColumnContext) -> list[Any]:
                 iso[index] = (day, has_time)
     month_first = _infer_month_first(slashed, ctx)
     real_dates = [v for v in values if isinstance(v, dt.date)] + [d for d, _ in iso.values()]
+    # Ten date cells all with day ≤ 12 by chance: about 1 in 10 000. Fewer prove nothing.
     swap = (
-        month_first is True and bool(slashed) and bool(real_dates)
+        month_first is True and bool(slashed) and len(real_dates) >= _MIN_CELLS_FOR_SWAP
         and all(d.day <= 12 for d in real_dates)
     )  # fmt: skip
     out: list[Any] = [None] * len(values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from defasagem.data.headers import (
@@ -14,42 +15,47 @@ from defasagem.data.headers import (
 )
 from defasagem.data.raw import RawTable
 from defasagem.data.report import YearLog
-from defasagem.data.year_table import SourceColumns, build_year_rows
+from defasagem.data.year_table import SourceColumns, build_year_rows, check_entry_year
 from defasagem.errors import PedeFormatError
 
 # Either one is enough: Defasagem = Fase − Fase Ideal.
 _TARGET_FIELDS = ("defasagem", "fase_ideal")
 
 
-def sheet_year(table: RawTable, year: int | None) -> tuple[int, bool]:
-    """The evaluation year of a sheet, and whether it came from --year.
+@dataclass(frozen=True)
+class SheetYear:
+    """A sheet's evaluation year and where it came from: 'name', 'headers' or 'option'."""
 
-    A workbook tab named like ``PEDE2023`` states its year; so do headers like ``INDE 2023``.
-    ``--year`` is for a one-year export whose headers do not say it; it may not contradict
-    the headers of a CSV.
+    year: int
+    origin: str
+    header: str | None = None
+
+
+def sheet_year(table: RawTable, year: int | None) -> SheetYear:
+    """The evaluation year of a sheet.
+
+    A workbook tab named like ``PEDE2023`` states its year. Otherwise ``--year`` does, and it
+    may be later than the headers' tags (they can all be history), never earlier. Without
+    either, the latest tag (``INDE 2023``) is used, unless the current INDE/Pedra is untagged.
     """
-    from_headers = year_from_headers(table.headers)
+    hint = year_from_headers(table.headers)
     from_name = year_from_name(table.name) if table.kind == "xlsx" else None
-    if from_headers and from_name and from_headers != from_name:
-        raise PedeFormatError(
-            f"{table.label}: o nome da aba indica {from_name}, mas os cabeçalhos indicam "
-            f"{from_headers} (ex.: 'INDE {from_headers}'); corrija um dos dois."
-        )
-    if from_name is not None:
-        return from_name, False
-    if from_headers is not None:
-        if year is not None and year != from_headers:
+    chosen = from_name if from_name is not None else year
+    if chosen is not None:
+        if hint.year is not None and hint.year > chosen:
+            origin = f"o nome da aba indica {chosen}" if from_name else f"--year {chosen}"
             raise PedeFormatError(
-                f"{table.label}: --year {year} não confere com o ano {from_headers} indicado "
-                f"pelos cabeçalhos (ex.: 'INDE {from_headers}')."
+                f"{table.label}: {origin}, mas o cabeçalho '{hint.header}' é de {hint.year}; "
+                "confira o ano ou o cabeçalho."
             )
-        return from_headers, False
-    if year is None:
-        raise PedeFormatError(
-            f"{table.label}: não foi possível saber o ano da planilha (nenhum cabeçalho como "
-            "'INDE 2025' ou 'Pedra 2025' e nenhum ano no nome da aba); informe-o com --year."
-        )
-    return year, True
+        return SheetYear(chosen, "name" if from_name is not None else "option", hint.header)
+    if hint.year is not None and hint.exact:
+        return SheetYear(hint.year, "headers", hint.header)
+    after = f" (posterior a {hint.year}, pelo cabeçalho '{hint.header}')" if hint.year else ""
+    raise PedeFormatError(
+        f"{table.label}: não foi possível saber o ano da planilha{after}: nenhum cabeçalho como "
+        "'INDE 2025' ou 'Pedra 2025' e nenhum ano no nome da aba; informe-o com --year."
+    )
 
 
 def source_name(table: RawTable) -> str:
@@ -57,8 +63,9 @@ def source_name(table: RawTable) -> str:
     return f"{table.file.name}#{table.name}" if table.kind == "xlsx" else table.file.name
 
 
-def read_year_sheet(table: RawTable, year: int, log: YearLog) -> dict[str, list[Any]]:
+def read_year_sheet(table: RawTable, when: SheetYear, log: YearLog) -> dict[str, list[Any]]:
     """Canonical field → values for every student row of one yearly sheet."""
+    year = when.year
     ra_index = _ra_index(table)
     labels = [
         f"linha {number} ({_ra_text(row, ra_index)})"
@@ -71,10 +78,17 @@ def read_year_sheet(table: RawTable, year: int, log: YearLog) -> dict[str, list[
         decimal=table.decimal,
         row_labels=labels,
     )
-    unknown: list[str] = []
+    unknown = source.unknown_headers
     for index, header in enumerate(table.headers):
         values = table.column(index)
         name = _field_for(header, year, log, table.label)
+        if name is not None and index in table.uncached_formulas:
+            number, formula = table.uncached_formulas[index]
+            raise PedeFormatError(
+                f"{table.label}: a coluna '{header}' tem fórmulas sem valor calculado "
+                f"(ex.: linha {number}, {formula}). Abra o arquivo no Excel ou no Google Sheets "
+                "e salve de novo para gravar os valores."
+            )
         if name is None:
             if header and not match_header(header).ignored and match_header(header).field is None:
                 unknown.append(header)
@@ -87,8 +101,38 @@ def read_year_sheet(table: RawTable, year: int, log: YearLog) -> dict[str, list[
             f"{table.label} (ano {year}): faltam colunas obrigatórias: Defasagem ou Fase Ideal."
         )
     rows = build_year_rows(source, log, REQUIRED_FIELDS)
+    _check_year_against_ages(rows, when, table.label, log)
+    check_entry_year(rows, source)
     _reject_duplicate_ra(rows["ra"], labels, table.label)
     return rows
+
+
+_MIN_AGES_FOR_YEAR_CHECK = 10
+
+
+def _check_year_against_ages(
+    rows: dict[str, list[Any]], when: SheetYear, where: str, log: YearLog
+) -> None:
+    """Birth year + age is the sheet's year (or one less, before the birthday); a year read from
+    history headers that disagrees is refused, one set by name or --year is warned about."""
+    sums = sorted(
+        born + age
+        for born, age in zip(rows.get("ano_nascimento", []), rows.get("idade", []), strict=False)
+        if born is not None and age is not None
+    )
+    if len(sums) < _MIN_AGES_FOR_YEAR_CHECK:
+        return
+    implied = sums[len(sums) // 2]
+    if when.year - 1 <= implied <= when.year:
+        return
+    if when.origin == "headers":
+        raise PedeFormatError(
+            f"{where}: o cabeçalho '{when.header}' indica {when.year}, mas idades e anos de "
+            f"nascimento indicam {implied}; confira o arquivo ou informe o ano com --year."
+        )
+    log.warnings.append(
+        f"idades e anos de nascimento indicam {implied}, não {when.year}: confira o ano"
+    )
 
 
 def _ra_index(table: RawTable) -> int | None:

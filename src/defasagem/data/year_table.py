@@ -67,7 +67,8 @@ FIELD_PARSERS: dict[str, Parser] = {
 _MAX_EXAMPLES = 3
 # Optional fields whose absence is worth telling: they stay missing for the whole year.
 _REPORTED_IF_ABSENT = (
-    "idade", "genero", "ano_ingresso", "instituicao_ensino", "inde", "pedra",
+    "fase_ideal", "defasagem", "turma", "idade", "genero", "ano_ingresso", "instituicao_ensino",
+    "n_avaliacoes", "inde", "pedra",
     "iaa", "ieg", "ips", "ida", "ipp", "ipv", "ian", "nota_mat", "nota_port", "nota_ing",
 )  # fmt: skip
 
@@ -82,6 +83,7 @@ class SourceColumns:
     decimal: str
     row_labels: list[str]
     columns: dict[str, list[tuple[str, Sequence[Cell]]]] = field(default_factory=dict)
+    unknown_headers: list[str] = field(default_factory=list)
 
     def add(self, name: str, header: str, values: Sequence[Cell]) -> None:
         """Register one source column for a canonical field."""
@@ -100,12 +102,37 @@ def build_year_rows(
 ) -> dict[str, list[Any]]:
     """Parse every field of one year; raise one Portuguese error listing all problems."""
     where = f"{source.label} (ano {source.year})"
-    missing = [f for f in required if f not in source.columns]
-    if missing:
-        names = ", ".join(DISPLAY_NAMES.get(f, f) for f in missing)
-        raise PedeFormatError(f"{where}: faltam colunas obrigatórias: {names}.")
+    _reject_missing_columns(source, required, where)
     if not source.row_labels:
         raise PedeFormatError(f"{where}: não há linhas de alunos.")
+    parsed = _parse_all(source, where)
+    chosen = {name: _choose(name, options, log, where) for name, options in parsed.items()}
+    for name in required:
+        if all(v is None for v in chosen[name].values):
+            raise PedeFormatError(
+                f"{where}: a coluna obrigatória '{chosen[name].header}' está 100 % vazia."
+            )
+    rows = {name: option.values for name, option in chosen.items()}
+    _require_fase(rows, source, where)
+    _reject_fraction_scale(chosen, where)
+    _note_absent(source, log)
+    _derive(rows, log)
+    return rows
+
+
+def _reject_missing_columns(source: SourceColumns, required: Sequence[str], where: str) -> None:
+    missing = [f for f in required if f not in source.columns]
+    if not missing:
+        return
+    names = ", ".join(DISPLAY_NAMES.get(f, f) for f in missing)
+    hint = ""
+    if source.unknown_headers:
+        shown = ", ".join(f"'{h}'" for h in source.unknown_headers[:8])
+        hint = f" Colunas não reconhecidas nesta tabela: {shown}."
+    raise PedeFormatError(f"{where}: faltam colunas obrigatórias: {names}.{hint}")
+
+
+def _parse_all(source: SourceColumns, where: str) -> dict[str, list[_Parsed]]:
     parsed: dict[str, list[_Parsed]] = {}
     problems: list[str] = []
     for name, candidates in source.columns.items():
@@ -114,22 +141,14 @@ def build_year_rows(
         for header, values in candidates:
             # Per column: a pandas pt-BR export writes ',' in float columns and '.' elsewhere.
             ctx = ColumnContext(header=header, decimal=sniff_decimal(values, source.decimal))
-            result = _Parsed(header, parser(values, ctx), ctx)
-            parsed[name].append(result)
+            parsed[name].append(_Parsed(header, parser(values, ctx), ctx))
             if ctx.bad:
                 problems.append(_describe_bad(header, ctx, source.row_labels))
     if problems:
         raise PedeFormatError(
             f"{where}: valores que não puderam ser lidos:\n" + "\n".join(problems)
         )
-    rows = {name: _choose(name, options, log, where) for name, options in parsed.items()}
-    _require_fase(rows, source, where)
-    absent = [DISPLAY_NAMES[f] for f in _REPORTED_IF_ABSENT if f not in source.columns]
-    if absent:
-        log.notes.append(f"colunas ausentes (ficam faltantes): {', '.join(absent)}")
-    _check_entry_year(rows, source, where)
-    _derive(rows, log)
-    return rows
+    return parsed
 
 
 def _describe_bad(header: str, ctx: ColumnContext, row_labels: list[str]) -> str:
@@ -142,7 +161,7 @@ def _describe_bad(header: str, ctx: ColumnContext, row_labels: list[str]) -> str
     return f"  - coluna '{header}': " + "; ".join(examples) + tail
 
 
-def _choose(name: str, options: list[_Parsed], log: YearLog, where: str) -> list[Any]:
+def _choose(name: str, options: list[_Parsed], log: YearLog, where: str) -> _Parsed:
     """One column per field: empty ones are dropped; true duplicates must agree."""
     filled = [o for o in options if any(v is not None for v in o.values)]
     filled_ids = {id(o) for o in filled}
@@ -160,7 +179,7 @@ def _choose(name: str, options: list[_Parsed], log: YearLog, where: str) -> list
                 "fica faltante (nunca zero)"
             )
     if not filled:
-        return [None] * len(options[0].values)
+        return options[0]
     first = filled[0]
     for other in filled[1:]:
         if other.values != first.values:
@@ -172,8 +191,7 @@ def _choose(name: str, options: list[_Parsed], log: YearLog, where: str) -> list
     for option in options:
         if option is first or id(option) not in filled_ids:
             log.add_repairs(option.header, option.ctx.repairs)
-    log.notes.extend(f"'{first.header}': {note}" for note in first.ctx.notes)
-    return first.values
+    return first
 
 
 def _require_fase(rows: dict[str, list[Any]], source: SourceColumns, where: str) -> None:
@@ -185,7 +203,31 @@ def _require_fase(rows: dict[str, list[Any]], source: SourceColumns, where: str)
         raise PedeFormatError(f"{where}: 'Fase' vazia em {len(empty)} linha(s): {shown}{more}.")
 
 
-def _check_entry_year(rows: dict[str, list[Any]], source: SourceColumns, where: str) -> None:
+# 0–10 fields; a column of fractions means a percent-formatted export (0,95 for 9,5).
+_TEN_POINT_FIELDS = frozenset({"inde", *INDICATORS, *GRADES, *INDE_HISTORY})
+_MIN_VALUES_FOR_SCALE = 10
+
+
+def _reject_fraction_scale(chosen: dict[str, _Parsed], where: str) -> None:
+    for name, option in chosen.items():
+        values = [v for v in option.values if v is not None]
+        if name in _TEN_POINT_FIELDS and len(values) >= _MIN_VALUES_FOR_SCALE and max(values) <= 1:
+            raise PedeFormatError(
+                f"{where}: a coluna '{option.header}' tem todos os valores entre 0 e 1 "
+                "(formato de porcentagem?); a PEDE usa a escala de 0 a 10."
+            )
+
+
+def _note_absent(source: SourceColumns, log: YearLog) -> None:
+    absent = [DISPLAY_NAMES[f] for f in _REPORTED_IF_ABSENT if f not in source.columns]
+    if not {"data_nascimento", "ano_nascimento"} & set(source.columns):
+        absent.append("Data de Nasc")
+    if absent:
+        log.notes.append(f"colunas ausentes nesta tabela: {', '.join(absent)}")
+
+
+def check_entry_year(rows: dict[str, list[Any]], source: SourceColumns) -> None:
+    """Nobody enters the programme after the year of the sheet."""
     late = [
         f"{source.row_labels[i]} ({value})"
         for i, value in enumerate(rows.get("ano_ingresso", []))
@@ -194,19 +236,24 @@ def _check_entry_year(rows: dict[str, list[Any]], source: SourceColumns, where: 
     if late:
         shown = ", ".join(late[:_MAX_EXAMPLES])
         raise PedeFormatError(
-            f"{where}: 'Ano ingresso' depois do ano da planilha em {len(late)} linha(s): {shown}."
+            f"{source.label} (ano {source.year}): 'Ano ingresso' depois do ano da planilha em "
+            f"{len(late)} linha(s): {shown}."
         )
 
 
 def _derive(rows: dict[str, list[Any]], log: YearLog) -> None:
     """Fill what the PEDE definitions give exactly: Defasagem = Fase − Fase Ideal, birth year."""
     births = rows.get("data_nascimento")
-    if births is not None and "ano_nascimento" not in rows:
+    if births is not None and all(y is None for y in rows.get("ano_nascimento", [None])):
         rows["ano_nascimento"] = [d.year if d is not None else None for d in births]
-    if "defasagem" not in rows and "fase" in rows and "fase_ideal" in rows:
-        derived = [
-            f - i if f is not None and i is not None else None
-            for f, i in zip(rows["fase"], rows["fase_ideal"], strict=True)
-        ]
-        rows["defasagem"] = derived
-        log.repairs["defasagem_derived"] += sum(d is not None for d in derived)
+    if "fase" not in rows or "fase_ideal" not in rows:
+        return
+    recorded = rows.get("defasagem") or [None] * len(rows["fase"])
+    derived = []
+    for value, fase, ideal in zip(recorded, rows["fase"], rows["fase_ideal"], strict=True):
+        if value is None and fase is not None and ideal is not None:
+            log.repairs["defasagem_derived"] += 1
+            derived.append(fase - ideal)
+        else:
+            derived.append(value)
+    rows["defasagem"] = derived
