@@ -10,7 +10,14 @@ from pathlib import Path
 import click
 
 from defasagem import __version__
-from defasagem.cli_pt import IntInRange, PtGroup, help_option, option, usage_message
+from defasagem.cli_pt import (
+    IntInRange,
+    PtGroup,
+    help_option,
+    option,
+    output_option,
+    usage_message,
+)
 from defasagem.data.ingest import ingest_files, write_table
 from defasagem.data.report import format_summary
 from defasagem.data.synth import write_synthetic_workbook
@@ -42,13 +49,7 @@ def cli() -> None:
     metavar="ARQUIVO...",
     type=click.Path(path_type=Path, readable=False),
 )
-@option(
-    "--out",
-    required=True,
-    metavar="ARQUIVO",
-    type=click.Path(path_type=Path),
-    help="Tabela canônica de saída (.parquet).",
-)
+@output_option(".parquet", help="Tabela canônica de saída (.parquet).")
 @option(
     "--year",
     type=IntInRange(2000, 2100),
@@ -57,8 +58,6 @@ def cli() -> None:
 )
 def ingest(files: tuple[Path, ...], out: Path, year: int | None) -> None:
     """Lê exportações PEDE (.xlsx ou .csv) e grava a tabela canônica aluno-ano."""
-    if out.suffix.lower() != ".parquet":
-        raise click.BadParameter("a saída deve terminar em .parquet", param_hint="--out")
     result = ingest_files(list(files), year=year)
     write_table(result.table, out)
     click.echo(format_summary(result.table, result.report))
@@ -67,13 +66,7 @@ def ingest(files: tuple[Path, ...], out: Path, year: int | None) -> None:
 
 @cli.command(short_help="Gera uma planilha PEDE sintética.")
 @help_option()
-@option(
-    "--out",
-    required=True,
-    metavar="ARQUIVO",
-    type=click.Path(path_type=Path),
-    help="Planilha sintética de saída (.xlsx).",
-)
+@output_option(".xlsx", help="Planilha sintética de saída (.xlsx).")
 @option(
     "--seed",
     type=IntInRange(0, 2**32 - 1),
@@ -90,8 +83,6 @@ def ingest(files: tuple[Path, ...], out: Path, year: int | None) -> None:
 )
 def synth(out: Path, seed: int, students: int) -> None:
     """Gera uma planilha PEDE sintética (mesmas abas, cabeçalhos e peculiaridades da real)."""
-    if out.suffix.lower() != ".xlsx":
-        raise click.BadParameter("a saída deve terminar em .xlsx", param_hint="--out")
     summary = write_synthetic_workbook(out, seed=seed, n_students=students)
     counts = ", ".join(f"{year}: {n}" for year, n in sorted(summary.rows_per_year.items()))
     click.echo(f"Planilha sintética gravada em {out} (semente {seed}; linhas por ano: {counts}).")

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _HELP_NOTES = {"required": "obrigatório", "default:": "padrão:"}
 
@@ -96,6 +100,31 @@ class IntInRange(click.ParamType):  # type: ignore[type-arg]
         if not self.low <= number <= self.high:
             self.fail(f"{number} está fora do intervalo {self.low}–{self.high}", param, ctx)
         return number
+
+
+class OutputPath(click.ParamType):  # type: ignore[type-arg]
+    """An output file path that must end in one of the given suffixes."""
+
+    name = "arquivo"
+
+    def __init__(self, *suffixes: str) -> None:
+        self.suffixes = suffixes
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        """Shown in --help: ``ARQUIVO``."""
+        return "ARQUIVO"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        """Check the suffix; the folder is created (or refused) when the file is written."""
+        path = Path(value)
+        if path.suffix.lower() not in self.suffixes:
+            self.fail(f"a saída deve terminar em {' ou '.join(self.suffixes)}", param, ctx)
+        return path
+
+
+def output_option(*suffixes: str, help: str) -> Callable[[F], F]:
+    """The required ``--out`` option of a command that writes one file."""
+    return option("--out", required=True, type=OutputPath(*suffixes), help=help)
 
 
 _QUOTED = re.compile(r"'([^']*)'")

@@ -73,7 +73,7 @@ def test_failed_ingest_keeps_the_previous_output(
     [
         (
             ["ingest", "a.xlsx", "--out", "t.csv"],
-            "valor inválido para --out: a saída deve terminar",
+            "valor inválido para '--out': a saída deve terminar",
         ),
         (["ingest", "--out", "t.parquet"], "erro: falta 'ARQUIVO...'."),
         (["ingest", "a.xlsx"], "erro: falta '--out'."),
