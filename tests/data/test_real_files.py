@@ -14,6 +14,7 @@ from defasagem.cli import main
 from defasagem.data.checks import ian_from_defasagem
 from defasagem.data.ingest import IngestResult, ingest_files
 from defasagem.data.schema import COLUMNS
+from defasagem.ideal_phase import fit_rule
 
 pytestmark = pytest.mark.real_data
 
@@ -174,3 +175,17 @@ def test_one_real_sheet_saved_as_csv_reads_the_same(
     columns = [c for c in COLUMNS if c != "source"]
     pd.testing.assert_frame_equal(from_csv[columns], from_book[columns])
     assert result.report.years[2024].repairs["excel_error"] == 685
+
+
+def test_ideal_phase_rules_of_the_real_years(real_workbook_result: IngestResult) -> None:
+    """The policy changed: ages counted on 31/12 (2022), ~25/10 (2023), ~28/06 (2024), and the
+    2024 sheet lowered the first band (Fase 1 from 8 years instead of 9)."""
+    table = real_workbook_result.table
+    rules = {year: fit_rule(table, year) for year in (2022, 2023, 2024)}
+    assert rules[2022].agreement == rules[2023].agreement == 1.0
+    assert rules[2024].agreement > 0.96
+    assert (rules[2022].reference_month, rules[2022].reference_day) == (12, 31)
+    assert rules[2023].reference_month == 10
+    assert rules[2024].reference_month == 6
+    assert rules[2022].lowest_age == rules[2023].lowest_age == (9, 10, 12, 14, 15, 16, 17, 18)
+    assert rules[2024].lowest_age == (8, 10, 12, 14, 15, 16, 17, 18)
