@@ -14,6 +14,7 @@ from defasagem.cli import main
 from defasagem.data.checks import ian_from_defasagem
 from defasagem.data.ingest import IngestResult, ingest_files
 from defasagem.data.schema import COLUMNS
+from defasagem.features import LABEL, build_pairs
 from defasagem.ideal_phase import fit_rule
 
 pytestmark = pytest.mark.real_data
@@ -189,3 +190,16 @@ def test_ideal_phase_rules_of_the_real_years(real_workbook_result: IngestResult)
     assert rules[2024].reference_month == 6
     assert rules[2022].lowest_age == rules[2023].lowest_age == (9, 10, 12, 14, 15, 16, 17, 18)
     assert rules[2024].lowest_age == (8, 10, 12, 14, 15, 16, 17, 18)
+
+
+def test_real_pairs_match_the_profile(real_workbook_result: IngestResult) -> None:
+    """PROFILE §5: 600 pairs 2022→2023 (61.0 % lag next year), 706 pairs 2023→2024 in Fase 0–7
+    (43.6 %)."""
+    table = real_workbook_result.table
+    rules = {year: fit_rule(table, year) for year in (2022, 2023)}
+    pairs = build_pairs(table, rules)
+    sizes = pairs.groupby("ano")[LABEL].agg(["size", "mean"]).round(3)
+    assert sizes.to_dict("index") == {
+        2022: {"size": 600, "mean": 0.61},
+        2023: {"size": 706, "mean": 0.436},
+    }

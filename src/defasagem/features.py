@@ -1,0 +1,128 @@
+"""Student-year table → (t, t+1) pairs: features known at the end of year t, label from t+1.
+
+The label is y = Defasagem(t+1) < 0, for students in Fase 0–7 at t who appear at t+1 (DESIGN §2).
+Features are computed from rows of years ≤ t only: the pair builder hands the feature code a
+table cut at t, so no value of t+1 can reach a feature (a test perturbs every t+1 value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from defasagem.data.cells import fold
+from defasagem.ideal_phase import IdealPhaseRule
+
+LABEL = "defasado_ano_seguinte"
+PAIR_KEYS = ("ra", "ano")
+# Never features: identifiers, provenance, free text and the raw birth date (DESIGN §2, PROFILE §6).
+BLOCKED = frozenset({"ra", "source", "turma", "data_nascimento", "instituicao_ensino"})
+
+CURRENT = (
+    "fase", "fase_ideal", "defasagem", "idade", "iaa", "ieg", "ips", "ida", "ipp", "ipv",
+    "inde", "nota_mat", "nota_port", "nota_ing", "n_avaliacoes",
+)  # fmt: skip
+TRACKED = ("defasagem", "iaa", "ieg", "ips", "ida", "ipv", "inde")
+NUMERIC = (
+    *CURRENT,
+    "anos_no_programa",
+    "fase_ideal_proxima",
+    "distancia_fase_ideal_proxima",
+    "fase_ideal_avanca",
+    "tem_historico",
+    "ganho_fase_anterior",
+    *(f"{c}_anterior" for c in TRACKED),
+    *(f"delta_{c}" for c in TRACKED if c != "defasagem"),
+)
+CATEGORICAL = ("genero", "tipo_instituicao")
+FEATURES = (*NUMERIC, *CATEGORICAL)
+
+
+def institution_type(label: object) -> str | None:
+    """The institution label of any year, coarsened to a type that exists in every year."""
+    if not isinstance(label, str):
+        return None
+    text = fold(label)
+    if "public" in text:
+        return "publica"
+    if "privada" in text or "decisao" in text or "jp ii" in text or "joao paulo" in text:
+        return "privada"
+    if "concluiu" in text or "universit" in text or "formado" in text:
+        return "concluiu_em"
+    return "outra"
+
+
+def year_features(history: pd.DataFrame, year: int, rule: IdealPhaseRule) -> pd.DataFrame:
+    """Features of every student present in ``year``, from rows of years ≤ ``year`` only.
+
+    ``rule`` is the ideal-phase rule known at ``year``; it gives the Fase Ideal each student
+    would have next year, hence how far the student's Fase is from it (the strongest fact).
+    """
+    past = history[history["ano"] <= year]
+    now = past[past["ano"] == year].set_index("ra")
+    before = past[past["ano"] == year - 1].set_index("ra")
+    out = pd.DataFrame(index=now.index)
+    for column in CURRENT:
+        out[column] = now[column].astype("float64")
+    out["anos_no_programa"] = (year - now["ano_ingresso"]).astype("float64")
+    ideal_next = _ideal_next_year(now, year, rule)
+    out["fase_ideal_proxima"] = ideal_next
+    out["distancia_fase_ideal_proxima"] = ideal_next - out["fase"]
+    out["fase_ideal_avanca"] = ideal_next - out["fase_ideal"]
+    previous = before.reindex(out.index)
+    out["tem_historico"] = previous["ano"].notna().astype("float64")
+    out["ganho_fase_anterior"] = out["fase"] - previous["fase"].astype("float64")
+    for column in TRACKED:
+        earlier = previous[column].astype("float64")
+        if column == "inde":  # the sheet carries last year's INDE when the row is missing
+            earlier = earlier.fillna(now["inde_hist1"].astype("float64"))
+        out[f"{column}_anterior"] = earlier
+        if column != "defasagem":
+            out[f"delta_{column}"] = out[column] - earlier
+    out["genero"] = now["genero"].astype("object")
+    out["tipo_instituicao"] = now["instituicao_ensino"].map(institution_type).astype("object")
+    return out
+
+
+def _ideal_next_year(now: pd.DataFrame, year: int, rule: IdealPhaseRule) -> pd.Series:
+    """Fase Ideal at year + 1 under the rule known at ``year``; missing without a birth date
+    (a birth year alone only fixes the age when the rule counts ages on 31/12)."""
+    birth = pd.to_datetime(now["data_nascimento"])
+    birth_year = now["ano_nascimento"].astype("float64")
+    monthday = (birth.dt.month * 100 + birth.dt.day).astype("float64")
+    if (rule.reference_month, rule.reference_day) == (12, 31):
+        monthday = monthday.fillna(1231.0)
+    known = birth_year.notna() & monthday.notna()
+    result = pd.Series(np.nan, index=now.index, dtype="float64")
+    if known.any():
+        phases = rule.phases(
+            year + 1,
+            np.asarray(birth_year[known], dtype=np.int64),
+            np.asarray(monthday[known], dtype=np.int64),
+        )
+        result[known] = phases.astype("float64")
+    return result
+
+
+def build_pairs(table: pd.DataFrame, rules: Mapping[int, IdealPhaseRule]) -> pd.DataFrame:
+    """All (t, t+1) pairs of the table: ``ra``, ``ano`` (= t), the features and the label."""
+    frames = []
+    years = sorted(int(str(y)) for y in table["ano"].unique())
+    for year in years:
+        if year + 1 not in years or year not in rules:
+            continue
+        # The cut: the feature code never receives a row of t+1.
+        features = year_features(table[table["ano"] <= year], year, rules[year])
+        following = table[table["ano"] == year + 1].set_index("ra")["defasagem"]
+        eligible = features["fase"].between(0, 7) & features.index.isin(following.index)
+        pairs = features[eligible].copy()
+        label = following.reindex(pairs.index)
+        pairs = pairs[label.notna()]
+        pairs[LABEL] = (label[label.notna()] < 0).astype("int64")
+        pairs.insert(0, "ano", year)
+        frames.append(pairs.reset_index(names="ra"))
+    if not frames:
+        return pd.DataFrame(columns=[*PAIR_KEYS, *FEATURES, LABEL])
+    return pd.concat(frames, ignore_index=True)
