@@ -1,0 +1,1 @@
+"""Candidates, temporal selection, calibration, evaluation and the model bundle."""

@@ -1,0 +1,157 @@
+"""Evaluation metrics of a risk score (the metric block of metrics.json, DESIGN §4).
+
+Pure functions over arrays: a label y (1 = behind the ideal phase next year), a score (higher =
+more risk; a probability for the model, 0/1 for persistence) and, where needed, Defasagem(t).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+Array = npt.NDArray[np.float64]
+
+TOP_SHARE = 0.2
+
+
+def metric_block(
+    y: npt.ArrayLike,
+    score: npt.ArrayLike,
+    *,
+    defasagem_t: npt.ArrayLike,
+    threshold: float,
+    seed: int,
+    n_boot: int = 1000,
+) -> dict[str, Any]:
+    """Every metric of DESIGN §4 for one score on one test set."""
+    labels = np.asarray(y, dtype=np.int64)
+    scores = np.asarray(score, dtype=np.float64)
+    current = np.asarray(defasagem_t, dtype=np.float64)
+    flagged = scores >= threshold
+    precision, recall, f1 = _precision_recall_f1(labels, flagged)
+    top_precision, top_recall = top_share_precision_recall(labels, scores, TOP_SHARE)
+    on_track = current >= 0
+    return {
+        "n": len(labels),
+        "positives": int(labels.sum()),
+        "roc_auc": _auc(labels, scores),
+        "roc_auc_ci": bootstrap_auc_ci(labels, scores, seed=seed, n_boot=n_boot),
+        "pr_auc": float(average_precision_score(labels, scores)),
+        "brier": float(brier_score_loss(labels, np.clip(scores, 0, 1))),
+        "threshold": float(threshold),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "precision_top20": top_precision,
+        "recall_top20": top_recall,
+        "new_lag_roc_auc": _auc(labels[on_track], scores[on_track]),
+        "new_lag_n": int(on_track.sum()),
+    }
+
+
+def _auc(labels: npt.NDArray[np.int64], scores: Array) -> float | None:
+    """ROC-AUC, or None when only one class is present (it is undefined then)."""
+    if labels.min(initial=0) == labels.max(initial=0) or len(np.unique(labels)) < 2:
+        return None
+    return float(roc_auc_score(labels, scores))
+
+
+def _precision_recall_f1(
+    labels: npt.NDArray[np.int64], flagged: npt.NDArray[np.bool_]
+) -> tuple[float, float, float]:
+    hits = float((labels[flagged] == 1).sum())
+    precision = hits / flagged.sum() if flagged.any() else 0.0
+    recall = hits / labels.sum() if labels.any() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return float(precision), float(recall), float(f1)
+
+
+def top_share_precision_recall(
+    y: npt.ArrayLike, score: npt.ArrayLike, share: float = TOP_SHARE
+) -> tuple[float, float]:
+    """Precision and recall among the ``share`` of students with the highest scores.
+
+    A capacity of k = ceil(share · n) students rarely ends exactly at a change of score (a 0/1
+    baseline ties half the class): the tied block at the cut is counted by its expected value
+    under a random order, so the result is exact and needs no random tie-break.
+    """
+    labels = np.asarray(y, dtype=np.float64)
+    scores = np.asarray(score, dtype=np.float64)
+    k = math.ceil(share * len(labels))
+    if k == 0 or not labels.any():
+        return 0.0, 0.0
+    cut = np.sort(scores)[::-1][k - 1]
+    above = scores > cut
+    tied = scores == cut
+    remaining = k - int(above.sum())
+    hits = labels[above].sum() + remaining * labels[tied].mean()
+    return float(hits / k), float(hits / labels.sum())
+
+
+def bootstrap_auc_ci(
+    y: npt.ArrayLike, score: npt.ArrayLike, *, seed: int, n_boot: int = 1000
+) -> list[float] | None:
+    """Percentile 95 % interval of ROC-AUC over bootstrap resamples of the students."""
+    labels = np.asarray(y, dtype=np.int64)
+    scores = np.asarray(score, dtype=np.float64)
+    values = [
+        float(roc_auc_score(labels[index], scores[index]))
+        for index in _resamples(len(labels), seed, n_boot)
+        if 0 < labels[index].sum() < len(index)
+    ]
+    if not values:
+        return None
+    low, high = np.percentile(values, [2.5, 97.5])
+    return [float(low), float(high)]
+
+
+def paired_auc_gain(
+    y: npt.ArrayLike,
+    score: npt.ArrayLike,
+    baseline: npt.ArrayLike,
+    *,
+    seed: int,
+    n_boot: int = 1000,
+) -> dict[str, Any]:
+    """ROC-AUC of ``score`` minus that of ``baseline`` on the same resamples, with a 95 % CI."""
+    labels = np.asarray(y, dtype=np.int64)
+    first = np.asarray(score, dtype=np.float64)
+    second = np.asarray(baseline, dtype=np.float64)
+    gains = [
+        float(roc_auc_score(labels[i], first[i]) - roc_auc_score(labels[i], second[i]))
+        for i in _resamples(len(labels), seed, n_boot)
+        if 0 < labels[i].sum() < len(i)
+    ]
+    gain = float(roc_auc_score(labels, first) - roc_auc_score(labels, second))
+    low, high = np.percentile(gains, [2.5, 97.5])
+    return {"gain": gain, "ci": [float(low), float(high)]}
+
+
+def _resamples(n: int, seed: int, n_boot: int) -> list[npt.NDArray[np.int64]]:
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, n, size=n) for _ in range(n_boot)]
+
+
+def error_rates_by_group(
+    y: npt.ArrayLike, flagged: npt.ArrayLike, groups: npt.ArrayLike
+) -> dict[str, dict[str, Any]]:
+    """Miss rate (FNR) and false-alarm rate (FPR) per group, with the counts behind them."""
+    labels = np.asarray(y, dtype=np.int64)
+    flags = np.asarray(flagged, dtype=bool)
+    names = np.asarray(groups, dtype=object)
+    out: dict[str, dict[str, Any]] = {}
+    for name in sorted({str(g) for g in names}):
+        member = np.array([str(g) == name for g in names])
+        positives = member & (labels == 1)
+        negatives = member & (labels == 0)
+        out[name] = {
+            "n": int(member.sum()),
+            "positives": int(positives.sum()),
+            "fnr": float((~flags[positives]).mean()) if positives.any() else None,
+            "fpr": float(flags[negatives].mean()) if negatives.any() else None,
+        }
+    return out
