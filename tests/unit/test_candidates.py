@@ -1,0 +1,87 @@
+"""Training configuration and candidate pipelines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from defasagem.errors import DefasagemError
+from defasagem.modeling.candidates import build_pipeline, load_config
+
+CONFIG = Path(__file__).parents[2] / "configs" / "training.toml"
+
+
+def test_the_shipped_config_loads() -> None:
+    config = load_config(CONFIG)
+    assert config.threshold_policy == "capacity"
+    assert 0 < config.threshold_share < 1
+    kinds = {c.kind for c in config.candidates}
+    assert kinds == {"logistic", "hist_gradient_boosting"}
+    logistic = next(c for c in config.candidates if c.kind == "logistic")
+    assert [s["C"] for s in logistic.settings()] == logistic.grid["C"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("seed = ", "TOML inválido"),
+        ("seed = 1", "falta a chave"),
+        (
+            'seed = 1\n[evaluation]\nn_boot = 500\n[threshold]\npolicy = "capacity"\nshare = 2\n'
+            '[[candidates]]\nname = "a"\nkind = "logistic"\n',
+            "0 < share < 1",
+        ),
+        (
+            'seed = 1\n[evaluation]\nn_boot = 500\n[threshold]\npolicy = "capacity"\nshare = 0.2\n'
+            '[[candidates]]\nname = "a"\nkind = "rede_neural"\n',
+            "tipo de modelo desconhecido",
+        ),
+        (
+            "seed = 1\ncandidates = []\n[evaluation]\nn_boot = 5\n"
+            '[threshold]\npolicy = "capacity"\nshare = 0.2\n',
+            "ao menos um candidato",
+        ),
+    ],
+)
+def test_bad_configs_are_named(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DefasagemError, match=message):
+        load_config(path)
+    with pytest.raises(DefasagemError, match="não encontrado"):
+        load_config(tmp_path / "nada.toml")
+
+
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [("logistic", {"C": 1.0}), ("hist_gradient_boosting", {"max_iter": 30, "max_depth": 2})],
+)
+def test_pipelines_handle_missing_values_and_unseen_categories(
+    kind: str, params: dict[str, float]
+) -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=200),
+            "z": np.where(rng.random(200) < 0.3, np.nan, rng.normal(size=200)),
+            "g": rng.choice(np.array(["a", "b", None], dtype=object), size=200),
+        }
+    )
+    y = (frame["x"] + rng.normal(0, 0.5, 200) > 0).astype(int)
+    pipeline = build_pipeline(kind, params, numeric=["x", "z"], categorical=["g"], seed=0)
+    pipeline.fit(frame, y)
+    unseen = frame.head(3).assign(g="nunca visto", z=np.nan)
+    probabilities = pipeline.predict_proba(unseen)[:, 1]
+    assert ((probabilities >= 0) & (probabilities <= 1)).all()
+    again = build_pipeline(kind, params, numeric=["x", "z"], categorical=["g"], seed=0)
+    np.testing.assert_allclose(
+        again.fit(frame, y).predict_proba(frame), pipeline.predict_proba(frame)
+    )
+
+
+def test_unknown_kind_is_refused() -> None:
+    with pytest.raises(DefasagemError, match="tipo de modelo desconhecido"):
+        build_pipeline("svm", {}, numeric=["x"], categorical=[], seed=0)
