@@ -57,4 +57,5 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(OUT) $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov
+	rm -rf $(OUT) $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage htmlcov \
+		src/*.egg-info

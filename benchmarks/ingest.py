@@ -35,10 +35,14 @@ def _median_seconds(action: Callable[[], object], repeat: int) -> float:
 
 def main() -> None:
     """Print the median wall time of each reader and their ratio."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("workbook", nargs="?", type=Path)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser = argparse.ArgumentParser(
+        description="Mede a leitura completa de uma planilha PEDE contra pandas.read_excel."
+    )
+    parser.add_argument("workbook", nargs="?", type=Path, help="planilha .xlsx (opcional)")
+    parser.add_argument("--repeat", type=int, default=5, help="execuções (mediana)")
     args = parser.parse_args()
+    if args.workbook is not None and args.workbook.suffix.lower() != ".xlsx":
+        parser.error("a comparação com pandas.read_excel só vale para uma planilha .xlsx")
     workbook = args.workbook or (
         Path(os.environ["DEFASAGEM_PEDE_FILE"]) if os.environ.get("DEFASAGEM_PEDE_FILE") else None
     )

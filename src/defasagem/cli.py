@@ -54,7 +54,10 @@ def cli() -> None:
     "--year",
     type=IntInRange(2000, 2100),
     default=None,
-    help="Ano da avaliação de um CSV de um só ano cujos cabeçalhos não o indicam.",
+    help=(
+        "Ano da avaliação das tabelas cujo ano não está no nome da aba nem nos cabeçalhos "
+        "(pode ser posterior aos anos dos cabeçalhos, que então são histórico)."
+    ),
 )
 def ingest(files: tuple[Path, ...], out: Path, year: int | None) -> None:
     """Lê exportações PEDE (.xlsx ou .csv) e grava a tabela canônica aluno-ano."""

@@ -590,3 +590,39 @@ def test_a_year_that_copies_the_previous_one_is_warned(tmp_path: Path) -> None:
     )
     carried = "2024: INDE do ano anterior (2023) difere do trazido nesta aba em 4 de 4"
     assert any(w.startswith(carried) for w in warnings)
+
+
+def test_a_tab_renamed_to_another_year_is_an_error(tmp_path: Path) -> None:
+    path = sheet_2023(tmp_path, [row_2023("RA-1")], name="PEDE2025")
+    with pytest.raises(
+        PedeFormatError,
+        match=r"o nome da aba indica 2025, mas o cabeçalho mais recente é 'INDE 2023' \(2023\)",
+    ):
+        ingest_files([path])
+
+
+def test_repeated_header_that_disagrees_names_columns_and_row(tmp_path: Path) -> None:
+    headers = [*HEADERS_2023, "IAA"]
+    rows = [[*r, 1.0] for r in rows_of(HEADERS_2023, [row_2023("RA-1")])]
+    path = write_workbook(tmp_path / "d.xlsx", {"PEDE2023": (headers, rows)})
+    with pytest.raises(
+        PedeFormatError,
+        match=r"'IAA \[coluna M\]' e 'IAA \[coluna Y\]' trazem IAA com valores diferentes "
+        r"\(ex.: linha 2 \(RA-1\): 8.5 e 1.0\)",
+    ):
+        ingest_files([path])
+
+
+def test_a_totals_row_is_named_as_such(tmp_path: Path) -> None:
+    records = [row_2023("RA-1"), row_2023("Total", Fase=1, IAA=8)]
+    with pytest.raises(PedeFormatError, match=r"'Total': linha de total ou rodapé\? apague-a"):
+        ingest_files([sheet_2023(tmp_path, [*records[:1], {**records[1], "Fase": "soma"}])])
+
+
+def test_excel_lock_file_is_recognized(tmp_path: Path) -> None:
+    lock = tmp_path / "~$pede.xlsx"
+    lock.write_bytes(b"\x06usuario" + b"\x00" * 100)
+    with pytest.raises(
+        PedeFormatError, match=r"arquivo de trava .* use o arquivo original \(pede.xlsx\)"
+    ):
+        ingest_files([lock])

@@ -92,6 +92,7 @@ def test_link_to_ra_through_cg_and_merge_with_the_sheet(tmp_path: Path) -> None:
     assert "1 alunos ligados a RA pela classificação geral" in notes
     assert "1 sem ligação mantêm o id 'SEM-RA:ALUNO-n' (0 com dados de 2022 sem par" in notes
     assert "2022: IPP completado a partir de old.csv em 1 linhas" in notes
+    assert "2022: colunas ausentes nesta tabela: IPP" not in notes  # no longer missing
 
 
 def test_rank_match_with_another_phase_is_not_linked(tmp_path: Path) -> None:

@@ -152,7 +152,7 @@ def test_title_row_naming_a_column_does_not_hide_the_header(tmp_path: Path) -> N
     (table,) = read_tables(tmp_path / "t.xlsx")
     assert table.headers == HEADERS_2023
     assert table.row_numbers == [4]
-    assert table.notes == ["1 linha(s) acima do cabeçalho (linha 3) ignoradas"]
+    assert table.notes == ["cabeçalho encontrado na linha 3; 1 linha(s) acima dele ignoradas"]
 
 
 def test_formulas_without_computed_values_are_recorded(tmp_path: Path) -> None:

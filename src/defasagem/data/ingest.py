@@ -26,8 +26,8 @@ from defasagem.data.legacy_csv import (
     read_legacy_table,
 )
 from defasagem.data.raw import RawTable, read_tables
-from defasagem.data.report import IngestReport
-from defasagem.data.schema import COLUMNS, conform
+from defasagem.data.report import IngestReport, YearLog
+from defasagem.data.schema import COLUMNS, DISPLAY_NAMES, conform
 from defasagem.data.year_sheet import read_year_sheet, sheet_year, source_name
 from defasagem.errors import PedeFormatError
 from defasagem.files import write_atomically
@@ -255,6 +255,7 @@ def _fill_from_legacy(
     fill = [c for c in absent if matched[c].notna().any()]
     if not fill:
         return sheet
+    _drop_from_absent_note(log, [DISPLAY_NAMES[c] for c in fill if c in DISPLAY_NAMES])
     merged = sheet.merge(matched[["ra", *fill]], on="ra", how="left", suffixes=("", "_csv"))
     for column in fill:
         sheet[column] = merged[f"{column}_csv"].to_numpy()
@@ -276,6 +277,16 @@ def _reject_duplicate_keys(table: pd.DataFrame) -> None:
             f"{len(repeated)} linhas repetem aluno e ano (ex.: {first['ra']} em {first['ano']}; "
             f"fontes: {sources}); informe cada ano uma só vez."
         )
+
+
+def _drop_from_absent_note(log: YearLog, names: list[str]) -> None:
+    """Columns completed from another source are no longer missing for the year."""
+    prefix = "colunas ausentes nesta tabela: "
+    for index, note in enumerate(log.notes):
+        if note.startswith(prefix):
+            left = [n for n in note.removeprefix(prefix).split(", ") if n not in names]
+            log.notes[index] = prefix + ", ".join(left) if left else ""
+    log.notes[:] = [note for note in log.notes if note]
 
 
 def _harmonize_institutions(table: pd.DataFrame, report: IngestReport) -> None:

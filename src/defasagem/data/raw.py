@@ -80,6 +80,11 @@ def read_tables(path: Path) -> list[RawTable]:
         raise PedeFormatError(f"{path}: sem permissão de leitura.") from None
     except OSError as exc:
         raise PedeFormatError(f"{path}: não foi possível ler o arquivo ({exc.strerror}).") from None
+    if path.name.startswith("~$"):
+        raise PedeFormatError(
+            f"{path.name}: é o arquivo de trava que o Excel cria enquanto a planilha está aberta; "
+            f"use o arquivo original ({path.name[2:]})."
+        )
     if not data:
         raise PedeFormatError(f"{path.name}: o arquivo está vazio.")
     if data.startswith(_OLE2_MAGIC):
@@ -228,7 +233,7 @@ def _table(
     table.row_numbers = [number for number, _ in kept[start + 1 :]]
     if start:
         table.notes.append(
-            f"{start} linha(s) acima do cabeçalho (linha {kept[start][0]}) ignoradas"
+            f"cabeçalho encontrado na linha {kept[start][0]}; {start} linha(s) acima dele ignoradas"
         )
     return table
 

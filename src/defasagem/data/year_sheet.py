@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
+from defasagem.data.cells import fold
 from defasagem.data.headers import (
     REQUIRED_FIELDS,
     history_field,
@@ -48,6 +52,12 @@ def sheet_year(table: RawTable, year: int | None) -> SheetYear:
                 f"{table.label}: {origin}, mas o cabeçalho '{hint.header}' é de {hint.year}; "
                 "confira o ano ou o cabeçalho."
             )
+        if from_name is not None and hint.exact and hint.year is not None and hint.year != chosen:
+            # A tab renamed by hand: its INDE/Pedra are tagged, and not with the tab's year.
+            raise PedeFormatError(
+                f"{table.label}: o nome da aba indica {chosen}, mas o cabeçalho mais recente é "
+                f"'{hint.header}' ({hint.year}); corrija o nome da aba ou os cabeçalhos."
+            )
         return SheetYear(chosen, "name" if from_name is not None else "option", hint.header)
     if hint.year is not None and hint.exact:
         return SheetYear(hint.year, "headers", hint.header)
@@ -68,7 +78,7 @@ def read_year_sheet(table: RawTable, when: SheetYear, log: YearLog) -> dict[str,
     year = when.year
     ra_index = _ra_index(table)
     labels = [
-        f"linha {number} ({_ra_text(row, ra_index)})"
+        _row_label(number, _ra_text(row, ra_index))
         for number, row in zip(table.row_numbers, table.rows, strict=True)
     ]
     source = SourceColumns(
@@ -93,7 +103,7 @@ def read_year_sheet(table: RawTable, when: SheetYear, log: YearLog) -> dict[str,
             if header and not match_header(header).ignored and match_header(header).field is None:
                 unknown.append(header)
             continue
-        source.add(name, header, values)
+        source.add(name, _header_label(table.headers, index), values)
     if unknown:
         log.notes.append("colunas desconhecidas ignoradas: " + ", ".join(unknown))
     if not any(f in source.columns for f in _TARGET_FIELDS):
@@ -135,11 +145,29 @@ def _check_year_against_ages(
     )
 
 
+def _header_label(headers: list[str], index: int) -> str:
+    """A header as messages show it; a repeated header gets its column letter ('IAA' [AE])."""
+    header = headers[index]
+    if headers.count(header) > 1:
+        return f"{header} [coluna {get_column_letter(index + 1)}]"
+    return header
+
+
 def _ra_index(table: RawTable) -> int | None:
     for index, header in enumerate(table.headers):
         if match_header(header).field == "ra":
             return index
     return None
+
+
+_FOOTER = re.compile(r"^(total|soma|media|fonte|obs|nota|legenda)", re.IGNORECASE)
+
+
+def _row_label(number: int, ra: str) -> str:
+    """How a row is named in messages: its line in the spreadsheet and its RA."""
+    if _FOOTER.match(fold(ra)):
+        return f"linha {number} ('{ra}': linha de total ou rodapé? apague-a)"
+    return f"linha {number} ({ra})"
 
 
 def _ra_text(row: Sequence[object], index: int | None) -> str:

@@ -106,7 +106,10 @@ def build_year_rows(
     if not source.row_labels:
         raise PedeFormatError(f"{where}: não há linhas de alunos.")
     parsed = _parse_all(source, where)
-    chosen = {name: _choose(name, options, log, where) for name, options in parsed.items()}
+    chosen = {
+        name: _choose(name, options, log, where, source.row_labels)
+        for name, options in parsed.items()
+    }
     for name in required:
         if all(v is None for v in chosen[name].values):
             raise PedeFormatError(
@@ -161,7 +164,9 @@ def _describe_bad(header: str, ctx: ColumnContext, row_labels: list[str]) -> str
     return f"  - coluna '{header}': " + "; ".join(examples) + tail
 
 
-def _choose(name: str, options: list[_Parsed], log: YearLog, where: str) -> _Parsed:
+def _choose(
+    name: str, options: list[_Parsed], log: YearLog, where: str, row_labels: list[str]
+) -> _Parsed:
     """One column per field: empty ones are dropped; true duplicates must agree."""
     filled = [o for o in options if any(v is not None for v in o.values)]
     filled_ids = {id(o) for o in filled}
@@ -183,9 +188,13 @@ def _choose(name: str, options: list[_Parsed], log: YearLog, where: str) -> _Par
     first = filled[0]
     for other in filled[1:]:
         if other.values != first.values:
+            row = next(
+                i for i, (a, b) in enumerate(zip(first.values, other.values, strict=True)) if a != b
+            )
             raise PedeFormatError(
                 f"{where}: as colunas '{first.header}' e '{other.header}' trazem "
-                f"{DISPLAY_NAMES.get(name, name)} com valores diferentes; remova uma delas."
+                f"{DISPLAY_NAMES.get(name, name)} com valores diferentes (ex.: {row_labels[row]}: "
+                f"{first.values[row]} e {other.values[row]}); remova uma delas."
             )
         log.notes.append(f"coluna '{other.header}' repetida com o mesmo conteúdo: usada uma vez")
     for option in options:
