@@ -155,7 +155,6 @@ def _read_year(
     log = YearLog()
     source = SourceColumns(
         label=table.label,
-        source=table.file.name,
         year=year,
         decimal=table.decimal,
         row_labels=[f"linha {table.row_numbers[i]} ({names[i]})" for i in present],

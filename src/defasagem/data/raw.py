@@ -102,7 +102,7 @@ def _read_workbook(path: Path, data: bytes) -> list[RawTable]:
         f"{path.name}: não foi possível abrir como planilha .xlsx "
         "(arquivo truncado ou corrompido?). Abra-o no Excel ou no Google Sheets e salve de novo."
     )
-    _reject_oversized_sheets(path, data)
+    has_formula = _scan_sheets(path, data)
     try:
         # Read-only (streaming) mode: memory stays flat even for a sheet with thousands of
         # formatted blank rows, and reading stops after a long blank stretch.
@@ -113,40 +113,48 @@ def _read_workbook(path: Path, data: bytes) -> list[RawTable]:
             workbook.close()
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError):
         raise broken from None
-    _find_uncached_formulas(data, tables)
+    if has_formula:
+        _find_uncached_formulas(data, tables)
     return tables
 
 
-def _reject_oversized_sheets(path: Path, data: bytes) -> None:
-    """Count row elements before parsing: openpyxl first scans a whole sheet that has no size
-    record, which for hundreds of thousands of (even blank) rows takes minutes."""
+def _scan_sheets(path: Path, data: bytes) -> bool:
+    """One streaming pass over each sheet's XML, before any parsing: refuse a sheet with too
+    many rows (openpyxl first scans a whole sheet that has no size record, which for hundreds
+    of thousands of even blank rows takes minutes) and tell whether any formula is present."""
+    has_formula = False
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name in archive.namelist():
-                if name.startswith("xl/worksheets/sheet"):
-                    rows = _count_rows(archive, name)
-                    if rows > _MAX_ROWS:
-                        raise PedeFormatError(
-                            f"{path.name}: uma aba tem {rows} linhas (inclusive em branco); "
-                            f"o limite é {_MAX_ROWS}. Apague as linhas vazias do fim da "
-                            "planilha e salve de novo."
-                        )
+                if not name.startswith("xl/worksheets/sheet"):
+                    continue
+                rows, formulas = _count_tags(archive, name)
+                has_formula = has_formula or formulas
+                if rows > _MAX_ROWS:
+                    raise PedeFormatError(
+                        f"{path.name}: uma aba tem {rows} linhas (inclusive em branco); "
+                        f"o limite é {_MAX_ROWS}. Apague as linhas vazias do fim da "
+                        "planilha e salve de novo."
+                    )
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        return  # the workbook reader reports a broken file
+        return False  # the workbook reader reports a broken file
+    return has_formula
 
 
-def _count_rows(archive: zipfile.ZipFile, name: str) -> int:
-    """Count ``<row`` tags while streaming the sheet's XML (memory stays small)."""
-    count = 0
+def _count_tags(archive: zipfile.ZipFile, name: str) -> tuple[int, bool]:
+    """Count ``<row`` tags and look for a formula tag while streaming (memory stays small)."""
+    rows = 0
+    formula = False
     tail = b""
     with archive.open(name) as stream:
         while chunk := stream.read(1 << 20):
             # The last 3 bytes are carried over: a tag split across two chunks is whole (and
             # counted once) in the next block, and 3 bytes cannot hold a whole "<row".
             block = tail + chunk
-            count += block.count(b"<row")
+            rows += block.count(b"<row")
+            formula = formula or _FORMULA_TAG.search(block) is not None
             tail = block[-3:]
-    return count
+    return rows, formula
 
 
 def _read_sheet(path: Path, sheet: Any) -> RawTable:
@@ -189,10 +197,6 @@ def _find_uncached_formulas(data: bytes, tables: list[RawTable]) -> None:
     """A workbook written by a script may hold formulas without their computed values: read with
     cached values they look empty. Such cells are recorded, so that a column that is actually
     used can be refused instead of read as missing."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
-        if not any(_FORMULA_TAG.search(archive.read(name)) for name in sheets):
-            return
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         by_name = {t.name: t for t in tables}

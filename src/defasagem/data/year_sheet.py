@@ -83,7 +83,6 @@ def read_year_sheet(table: RawTable, when: SheetYear, log: YearLog) -> dict[str,
     ]
     source = SourceColumns(
         label=table.label,
-        source=source_name(table),
         year=year,
         decimal=table.decimal,
         row_labels=labels,

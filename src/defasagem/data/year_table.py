@@ -78,7 +78,6 @@ class SourceColumns:
     """The columns of one year, grouped by the canonical field they hold."""
 
     label: str
-    source: str
     year: int
     decimal: str
     row_labels: list[str]
