@@ -142,20 +142,19 @@ def _headers_preview(tables: list[RawTable]) -> str:
 
 def _reject_repeated_years(sheets: list[_SheetBlock], legacy: list[_LegacyFile]) -> None:
     """Each year comes from one yearly sheet; the old CSV may only add to it, and only once."""
-    for kind in ("sheet", "legacy"):
-        seen: dict[int, str] = {}
-        blocks = (
-            [(b.year, b.label) for b in sheets]
-            if kind == "sheet"
-            else [(y.year, f.label) for f in legacy for y in f.years]
-        )
-        for block_year, label in blocks:
-            if block_year in seen:
-                raise PedeFormatError(
-                    f"o ano {block_year} aparece duas vezes ({seen[block_year]} e {label}); "
-                    "informe cada ano uma só vez."
-                )
-            seen[block_year] = label
+    _reject_repeats([(b.year, b.label) for b in sheets])
+    _reject_repeats([(y.year, f.label) for f in legacy for y in f.years])
+
+
+def _reject_repeats(blocks: list[tuple[int, str]]) -> None:
+    seen: dict[int, str] = {}
+    for year, label in blocks:
+        if year in seen:
+            raise PedeFormatError(
+                f"o ano {year} aparece duas vezes ({seen[year]} e {label}); "
+                "informe cada ano uma só vez."
+            )
+        seen[year] = label
 
 
 def _sheet_frame(block: _SheetBlock) -> pd.DataFrame:

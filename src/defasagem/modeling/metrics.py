@@ -7,6 +7,7 @@ more risk; a probability for the model, 0/1 for persistence) and, where needed, 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -98,11 +99,9 @@ def bootstrap_auc_ci(
     """Percentile 95 % interval of ROC-AUC over bootstrap resamples of the students."""
     labels = np.asarray(y, dtype=np.int64)
     scores = np.asarray(score, dtype=np.float64)
-    values = [
-        float(roc_auc_score(labels[index], scores[index]))
-        for index in _resamples(len(labels), seed, n_boot)
-        if 0 < labels[index].sum() < len(index)
-    ]
+    values = _over_resamples(
+        labels, lambda i: float(roc_auc_score(labels[i], scores[i])), seed=seed, n_boot=n_boot
+    )
     if not values:
         return None
     low, high = np.percentile(values, [2.5, 97.5])
@@ -121,19 +120,33 @@ def paired_auc_gain(
     labels = np.asarray(y, dtype=np.int64)
     first = np.asarray(score, dtype=np.float64)
     second = np.asarray(baseline, dtype=np.float64)
-    gains = [
-        float(roc_auc_score(labels[i], first[i]) - roc_auc_score(labels[i], second[i]))
-        for i in _resamples(len(labels), seed, n_boot)
-        if 0 < labels[i].sum() < len(i)
-    ]
+    gains = _over_resamples(
+        labels,
+        lambda i: float(roc_auc_score(labels[i], first[i]) - roc_auc_score(labels[i], second[i])),
+        seed=seed,
+        n_boot=n_boot,
+    )
     gain = float(roc_auc_score(labels, first) - roc_auc_score(labels, second))
     low, high = np.percentile(gains, [2.5, 97.5])
     return {"gain": gain, "ci": [float(low), float(high)]}
 
 
-def _resamples(n: int, seed: int, n_boot: int) -> list[npt.NDArray[np.int64]]:
+def _over_resamples(
+    labels: npt.NDArray[np.int64],
+    statistic: Callable[[npt.NDArray[np.int64]], float],
+    *,
+    seed: int,
+    n_boot: int,
+) -> list[float]:
+    """``statistic`` on each bootstrap resample of the students (row indices) that holds both
+    classes; a resample with one class has no ROC-AUC."""
     rng = np.random.default_rng(seed)
-    return [rng.integers(0, n, size=n) for _ in range(n_boot)]
+    values = []
+    for _ in range(n_boot):
+        index = rng.integers(0, len(labels), size=len(labels))
+        if 0 < labels[index].sum() < len(index):
+            values.append(statistic(index))
+    return values
 
 
 def error_rates_by_group(
