@@ -6,6 +6,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -89,6 +90,139 @@ def synth(out: Path, seed: int, students: int) -> None:
     summary = write_synthetic_workbook(out, seed=seed, n_students=students)
     counts = ", ".join(f"{year}: {n}" for year, n in sorted(summary.rows_per_year.items()))
     click.echo(f"Planilha sintética gravada em {out} (semente {seed}; linhas por ano: {counts}).")
+
+
+def default_config(name: str) -> Path:
+    """``configs/NAME`` of the current folder, else of the source tree this package runs from."""
+    here = Path("configs") / name
+    return here if here.exists() else Path(__file__).resolve().parents[2] / "configs" / name
+
+
+@cli.command(short_help="Treina, avalia fora do tempo e grava o pacote do modelo.")
+@help_option()
+@option(
+    "--data",
+    "files",
+    multiple=True,
+    required=True,
+    metavar="ARQUIVO",
+    type=click.Path(path_type=Path, readable=False),
+    help="Exportação PEDE (.xlsx ou .csv); repita para juntar arquivos.",
+)
+@option(
+    "--out",
+    required=True,
+    metavar="PASTA",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Pasta do pacote do modelo (criada ou substituída).",
+)
+@option(
+    "--config",
+    "config_path",
+    default=None,
+    metavar="ARQUIVO",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuração de treino [padrão: configs/training.toml].",
+)
+@option(
+    "--rule",
+    "rule_path",
+    default=None,
+    metavar="ARQUIVO",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=(
+        "Regra da Fase Ideal a usar nas previsões (ex.: configs/ideal_phase_rule.toml) "
+        "[padrão: aprendida do ano mais recente dos dados]."
+    ),
+)
+def train(
+    files: tuple[Path, ...], out: Path, config_path: Path | None, rule_path: Path | None
+) -> None:
+    """Treina o modelo de defasagem no ano seguinte e grava o pacote (modelo, métricas, cartão)."""
+    from defasagem.modeling.training import train as run_training
+
+    result = run_training(
+        list(files),
+        out,
+        config_path=config_path or default_config("training.toml"),
+        rule_path=rule_path,
+        progress=click.echo,
+    )
+    click.echo(summary_of_metrics(result.metrics))
+    click.echo(f"Pacote do modelo gravado em {out}.")
+
+
+@cli.command(short_help="Pontua o ano mais recente de uma exportação PEDE.")
+@help_option()
+@option(
+    "--model",
+    "model_dir",
+    required=True,
+    metavar="PASTA",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Pasta do pacote do modelo (de defasagem train).",
+)
+@option(
+    "--data",
+    "files",
+    multiple=True,
+    required=True,
+    metavar="ARQUIVO",
+    type=click.Path(path_type=Path, readable=False),
+    help="Exportação PEDE (.xlsx ou .csv); anos anteriores no arquivo viram histórico.",
+)
+@output_option(".csv", ".xlsx", help="Lista ordenada de saída (.csv ou .xlsx).")
+@option(
+    "--rule",
+    "rule_path",
+    default=None,
+    metavar="ARQUIVO",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=(
+        "Regra da Fase Ideal (ex.: configs/ideal_phase_rule.toml) [padrão: a do próprio ano, "
+        "ou a do pacote do modelo]."
+    ),
+)
+def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path | None) -> None:
+    """Pontua os alunos do ano mais recente e grava a lista ordenada por risco, com motivos."""
+    from defasagem.ideal_phase import read_rule_file
+    from defasagem.modeling.bundle import load_bundle
+    from defasagem.predict import score_year, write_ranked
+
+    bundle = load_bundle(model_dir)
+    table = ingest_files(list(files)).table
+    rule = read_rule_file(rule_path) if rule_path is not None else None
+    scored = score_year(bundle, table, rule=rule)
+    write_ranked(scored, out)
+    bands = scored.table["faixa"].value_counts()
+    click.echo(
+        f"{scored.year}: {len(scored.table)} alunos pontuados (modelo {bundle.version}); "
+        f"faixa alta {bands.get('alto', 0)}, média {bands.get('médio', 0)}, "
+        f"baixa {bands.get('baixo', 0)}."
+    )
+    if scored.excluded:
+        click.echo(f"  {scored.excluded} aluno(s) fora da Fase 0–7 não pontuado(s).")
+    click.echo(f"  Regra da Fase Ideal: {scored.rule_source}.")
+    click.echo(f"Lista gravada em {out}.")
+
+
+def summary_of_metrics(metrics: dict[str, Any]) -> str:
+    """A few lines on the test transition: the model against persistence."""
+    model = metrics["model"]
+    persistence = metrics["baselines"]["persistence"]
+    gain = metrics["gain_over_persistence"]
+    return "\n".join(
+        [
+            f"Teste {metrics['test_transition']} ({model['n']} alunos, "
+            f"{model['positives']} defasados no ano seguinte):",
+            f"  ROC-AUC {model['roc_auc']:.3f} (IC 95 % {model['roc_auc_ci'][0]:.3f}–"
+            f"{model['roc_auc_ci'][1]:.3f}); persistência {persistence['roc_auc']:.3f}; "
+            f"ganho {gain['gain']:+.3f} (IC {gain['ci'][0]:+.3f} a {gain['ci'][1]:+.3f})",
+            f"  PR-AUC {model['pr_auc']:.3f}; precisão nos 20 % de maior risco "
+            f"{model['precision_top20']:.1%}; Brier {model['brier']:.3f}; "
+            f"ROC-AUC de defasagem nova {model['new_lag_roc_auc']:.3f}",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

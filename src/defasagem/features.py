@@ -54,11 +54,12 @@ def institution_type(label: object) -> str | None:
     return "outra"
 
 
-def year_features(history: pd.DataFrame, year: int, rule: IdealPhaseRule) -> pd.DataFrame:
+def year_features(history: pd.DataFrame, year: int, rule: IdealPhaseRule | None) -> pd.DataFrame:
     """Features of every student present in ``year``, from rows of years ≤ ``year`` only.
 
     ``rule`` is the ideal-phase rule known at ``year``; it gives the Fase Ideal each student
     would have next year, hence how far the student's Fase is from it (the strongest fact).
+    Without a rule (a year that records no birth dates, like 2021) those features are missing.
     """
     past = history[history["ano"] <= year]
     now = past[past["ano"] == year].set_index("ra")
@@ -81,21 +82,28 @@ def year_features(history: pd.DataFrame, year: int, rule: IdealPhaseRule) -> pd.
         out[f"{column}_anterior"] = earlier
         if column != "defasagem":
             out[f"delta_{column}"] = out[column] - earlier
-    out["genero"] = now["genero"].astype("object")
-    out["tipo_instituicao"] = now["instituicao_ensino"].map(institution_type).astype("object")
+    out["genero"] = _categories(now["genero"])
+    out["tipo_instituicao"] = _categories(now["instituicao_ensino"].map(institution_type))
     return out
 
 
-def _ideal_next_year(now: pd.DataFrame, year: int, rule: IdealPhaseRule) -> pd.Series:
+def _categories(values: pd.Series) -> pd.Series:
+    """Object column with NaN for missing: scikit-learn's imputers do not see ``pd.NA``."""
+    return values.astype("object").where(values.notna(), np.nan)
+
+
+def _ideal_next_year(now: pd.DataFrame, year: int, rule: IdealPhaseRule | None) -> pd.Series:
     """Fase Ideal at year + 1 under the rule known at ``year``; missing without a birth date
     (a birth year alone only fixes the age when the rule counts ages on 31/12)."""
+    result = pd.Series(np.nan, index=now.index, dtype="float64")
+    if rule is None:
+        return result
     birth = pd.to_datetime(now["data_nascimento"])
     birth_year = now["ano_nascimento"].astype("float64")
     monthday = (birth.dt.month * 100 + birth.dt.day).astype("float64")
     if (rule.reference_month, rule.reference_day) == (12, 31):
         monthday = monthday.fillna(1231.0)
     known = birth_year.notna() & monthday.notna()
-    result = pd.Series(np.nan, index=now.index, dtype="float64")
     if known.any():
         phases = rule.phases(
             year + 1,
@@ -107,14 +115,18 @@ def _ideal_next_year(now: pd.DataFrame, year: int, rule: IdealPhaseRule) -> pd.S
 
 
 def build_pairs(table: pd.DataFrame, rules: Mapping[int, IdealPhaseRule]) -> pd.DataFrame:
-    """All (t, t+1) pairs of the table: ``ra``, ``ano`` (= t), the features and the label."""
+    """All (t, t+1) pairs of the table: ``ra``, ``ano`` (= t), the features and the label.
+
+    ``rules`` holds the ideal-phase rule known at each year; a year without one (no birth
+    dates recorded) still gives pairs, with the rule-based features missing.
+    """
     frames = []
     years = sorted(int(str(y)) for y in table["ano"].unique())
     for year in years:
-        if year + 1 not in years or year not in rules:
+        if year + 1 not in years:
             continue
         # The cut: the feature code never receives a row of t+1.
-        features = year_features(table[table["ano"] <= year], year, rules[year])
+        features = year_features(table[table["ano"] <= year], year, rules.get(year))
         following = table[table["ano"] == year + 1].set_index("ra")["defasagem"]
         eligible = features["fase"].between(0, 7) & features.index.isin(following.index)
         pairs = features[eligible].copy()
@@ -126,3 +138,44 @@ def build_pairs(table: pd.DataFrame, rules: Mapping[int, IdealPhaseRule]) -> pd.
     if not frames:
         return pd.DataFrame(columns=[*PAIR_KEYS, *FEATURES, LABEL])
     return pd.concat(frames, ignore_index=True)
+
+
+# What each feature means, in the words a coordinator reads (reasons, schema, model card).
+DESCRIPTIONS: dict[str, str] = {
+    "fase": "Fase atual",
+    "fase_ideal": "Fase Ideal atual",
+    "defasagem": "Defasagem atual (Fase − Fase Ideal)",
+    "idade": "Idade",
+    "iaa": "IAA (autoavaliação)",
+    "ieg": "IEG (engajamento)",
+    "ips": "IPS (psicossocial)",
+    "ida": "IDA (aprendizagem)",
+    "ipp": "IPP (psicopedagógico)",
+    "ipv": "IPV (ponto de virada)",
+    "inde": "INDE",
+    "nota_mat": "Nota de Matemática",
+    "nota_port": "Nota de Português",
+    "nota_ing": "Nota de Inglês",
+    "n_avaliacoes": "Número de avaliações",
+    "anos_no_programa": "Anos no programa",
+    "fase_ideal_proxima": "Fase Ideal do próximo ano (pela data de nascimento)",
+    "distancia_fase_ideal_proxima": "Fases até a Fase Ideal do próximo ano",
+    "fase_ideal_avanca": "Fase Ideal avança no próximo ano",
+    "tem_historico": "Avaliado no ano anterior",
+    "ganho_fase_anterior": "Fases avançadas desde o ano anterior",
+    "defasagem_anterior": "Defasagem no ano anterior",
+    "iaa_anterior": "IAA no ano anterior",
+    "ieg_anterior": "IEG no ano anterior",
+    "ips_anterior": "IPS no ano anterior",
+    "ida_anterior": "IDA no ano anterior",
+    "ipv_anterior": "IPV no ano anterior",
+    "inde_anterior": "INDE no ano anterior",
+    "delta_iaa": "Variação do IAA desde o ano anterior",
+    "delta_ieg": "Variação do IEG desde o ano anterior",
+    "delta_ips": "Variação do IPS desde o ano anterior",
+    "delta_ida": "Variação do IDA desde o ano anterior",
+    "delta_ipv": "Variação do IPV desde o ano anterior",
+    "delta_inde": "Variação do INDE desde o ano anterior",
+    "genero": "Gênero",
+    "tipo_instituicao": "Tipo de instituição de ensino",
+}

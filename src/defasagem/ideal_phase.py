@@ -13,8 +13,10 @@ operator can replace it when the NGO changes its policy.
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -143,3 +145,39 @@ def _best_bands(ages: IntArray, target: IntArray) -> tuple[int, ...]:
         hits = (at_least == (target >= phase)[None, :]).sum(axis=1)
         lowest.append(int(candidates[int(np.argmax(hits))]))
     return tuple(int(a) for a in np.maximum.accumulate(lowest))
+
+
+RULE_FILE_HEADER = """\
+# Regra da Fase Ideal da Associação Passos Mágicos (política da ONG, não dado de aluno).
+# Fase Ideal = quantas das idades mínimas abaixo o aluno já completou no dia de referência
+# (dia/mês) do ano da avaliação; abaixo da primeira idade, ALFA (Fase 0).
+# Quando a ONG mudar a regra, edite este arquivo e use-o com --rule (train ou predict).
+"""
+
+
+def rule_to_toml(rule: IdealPhaseRule) -> str:
+    """The rule as the TOML table kept in configs/ (and in each model bundle)."""
+    ages = ", ".join(str(a) for a in rule.lowest_age)
+    return (
+        RULE_FILE_HEADER
+        + f"learned_from = {rule.learned_from}  # ano cujas linhas ensinaram a regra\n"
+        + f"reference_month = {rule.reference_month}\n"
+        + f"reference_day = {rule.reference_day}\n"
+        + f"lowest_age = [{ages}]  # idade mínima das Fases 1 a 8\n"
+        + f"agreement = {rule.agreement:.4f}  # parcela das linhas reproduzidas pela regra\n"
+        + f"rows = {rule.rows}\n"
+    )
+
+
+def read_rule_file(path: Path) -> IdealPhaseRule:
+    """Read a rule table written by :func:`rule_to_toml` (or edited by an operator)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DefasagemError(f"{path}: arquivo da regra da Fase Ideal não encontrado.") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DefasagemError(f"{path}: regra da Fase Ideal ilegível ({exc}).") from None
+    try:
+        return IdealPhaseRule.from_dict(data)
+    except DefasagemError as exc:
+        raise DefasagemError(f"{path}: {exc}") from None

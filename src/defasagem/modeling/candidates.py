@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lightgbm import LGBMClassifier
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -19,7 +19,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from defasagem.errors import DefasagemError
 
-KINDS = ("logistic", "hist_gradient_boosting")
+KINDS = ("logistic", "lightgbm")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class TrainingConfig:
     n_boot: int
     threshold_policy: str
     threshold_share: float
+    medium_share: float
     candidates: tuple[Candidate, ...]
 
 
@@ -63,14 +64,19 @@ def load_config(path: Path) -> TrainingConfig:
             n_boot=int(data["evaluation"]["n_boot"]),
             threshold_policy=str(data["threshold"]["policy"]),
             threshold_share=float(data["threshold"]["share"]),
+            medium_share=float(data["threshold"]["medium_share"]),
             candidates=candidates,
         )
     except KeyError as exc:
         raise DefasagemError(f"{path}: falta a chave {exc}.") from None
     except (TypeError, ValueError) as exc:
         raise DefasagemError(f"{path}: valor inválido ({exc}).") from None
-    if config.threshold_policy != "capacity" or not 0 < config.threshold_share < 1:
-        raise DefasagemError(f'{path}: [threshold] deve ter policy = "capacity" e 0 < share < 1.')
+    if config.threshold_policy != "capacity" or not (
+        0 < config.threshold_share < config.medium_share < 1
+    ):
+        raise DefasagemError(
+            f'{path}: [threshold] deve ter policy = "capacity" e 0 < share < medium_share < 1.'
+        )
     if not config.candidates or config.n_boot < 100:
         raise DefasagemError(f"{path}: é preciso ao menos um candidato e n_boot ≥ 100.")
     return config
@@ -107,9 +113,14 @@ def build_pipeline(
             SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
         )
         model: Any = LogisticRegression(max_iter=5000, random_state=seed, **params)
-    elif kind == "hist_gradient_boosting":
+    elif kind == "lightgbm":
         numbers = "passthrough"  # the trees route missing values themselves
-        model = HistGradientBoostingClassifier(random_state=seed, **params)
+        # One thread and deterministic mode: the same seed gives the same model (and 2 cores
+        # are better spent elsewhere than on oversubscribed OpenMP threads).
+        model = LGBMClassifier(
+            random_state=seed, n_jobs=1, deterministic=True, force_row_wise=True, verbose=-1,
+            **params,
+        )  # fmt: skip
     else:
         raise DefasagemError(f"tipo de modelo desconhecido: {kind!r}")
     features = ColumnTransformer(

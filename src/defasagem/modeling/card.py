@@ -1,0 +1,222 @@
+"""The model card (pt-BR, for a pedagogic coordinator) and its plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from defasagem.features import DESCRIPTIONS, LABEL
+from defasagem.ideal_phase import IdealPhaseRule, rule_to_toml
+from defasagem.modeling import plots
+from defasagem.modeling.evaluation import FittedRun, TestScores
+
+CARD = "model_card.md"
+RULE_FILE = "ideal_phase_rule.toml"
+GROUP_TITLES = {"genero": "Gênero", "tipo_instituicao": "Tipo de instituição"}
+
+
+def write_card(
+    folder: Path,
+    metrics: dict[str, Any],
+    metadata: dict[str, Any],
+    run: FittedRun,
+    scores: TestScores,
+) -> None:
+    """Write ``model_card.md``, its PNG plots and the ideal-phase rule table into ``folder``."""
+    y = scores.pairs[LABEL].to_numpy(dtype=np.float64)
+    curves = {
+        "model": scores.model,
+        "persistence": scores.persistence,
+        "logistic_defasagem": scores.logistic_defasagem,
+    }
+    plots.roc_plot(folder / "roc.png", y, curves)
+    plots.pr_plot(folder / "pr.png", y, curves)
+    plots.calibration_plot(folder / "calibracao.png", y, scores.model)
+    weights = run.model.contributions(scores.pairs).drop(columns="base").abs().mean()
+    weights.index = [DESCRIPTIONS[name] for name in weights.index]
+    plots.importance_plot(folder / "importancia.png", weights)
+    rule = IdealPhaseRule.from_dict(metadata["ideal_phase_rule"])
+    (folder / RULE_FILE).write_text(rule_to_toml(rule), encoding="utf-8")
+    (folder / CARD).write_text(card_text(metrics, metadata, weights), encoding="utf-8")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f} %"
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}".replace(".", ",")
+
+
+def _ci(values: list[float] | None) -> str:
+    return "—" if not values else f"{_num(values[0])} a {_num(values[1])}"
+
+
+def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Series) -> str:
+    """The card's Markdown."""
+    model = metrics["model"]
+    persistence = metrics["baselines"]["persistence"]
+    single = metrics["baselines"]["logistic_defasagem"]
+    gain = metrics["gain_over_persistence"]
+    policy = metrics["policy"]
+    history = metrics["by_history"]
+    rule = metadata["ideal_phase_rule"]
+    lines = [
+        "# Modelo de alerta de defasagem — cartão do modelo",
+        "",
+        f"Versão {metadata['model_version']}, criada em {metadata['created_at']}.",
+        "",
+        "## O que o modelo faz",
+        "",
+        "A partir da avaliação PEDE de um aluno no fim de um ano, o modelo estima a "
+        "**probabilidade de ele estar atrás da Fase Ideal no ano seguinte** (Defasagem < 0). "
+        "Ele usa só o que se sabe no fim do ano: indicadores (IAA, IEG, IPS, IDA, IPP, IPV), "
+        "notas, INDE, Fase, Defasagem atual, idade, tempo no programa, a evolução desde o ano "
+        "anterior e se a Fase Ideal do aluno avança no ano que vem (segue da data de "
+        "nascimento). Nome, RA, turma, escola e avaliadores nunca entram.",
+        "",
+        "## Quão bom ele é",
+        "",
+        f"Avaliado uma única vez na transição **{metrics['test_transition']}** "
+        f"({model['n']} alunos, {model['positives']} ficaram defasados), com modelo, limiar e "
+        "calibração escolhidos só com anos anteriores.",
+        "",
+        '| | Modelo | Persistência ("atrasado agora ⇒ atrasado no ano que vem") | '
+        "Regressão só com a Defasagem |",
+        "|---|---|---|---|",
+        _row("ROC-AUC (ordenação; 0,5 = sorteio)", model, persistence, single, "roc_auc", _num),
+        "| intervalo de 95 % | "
+        + " | ".join(_ci(b["roc_auc_ci"]) for b in (model, persistence, single))
+        + " |",
+        _row("PR-AUC", model, persistence, single, "pr_auc", _num),
+        _row(
+            "Precisão entre os 20 % de maior risco",
+            model,
+            persistence,
+            single,
+            "precision_top20",
+            _pct,
+        ),
+        _row(
+            "Recall entre os 20 % de maior risco",
+            model,
+            persistence,
+            single,
+            "recall_top20",
+            _pct,
+        ),
+        _row(
+            "ROC-AUC entre quem está em dia hoje (defasagem nova)",
+            model,
+            persistence,
+            single,
+            "new_lag_roc_auc",
+            _num,
+        ),
+        _row(
+            "Brier (erro da probabilidade; menor é melhor)",
+            model,
+            persistence,
+            single,
+            "brier",
+            _num,
+        ),
+        "",
+        f"Ganho de ROC-AUC sobre a persistência: **{_num(gain['gain'])}** "
+        f"(intervalo de 95 % por reamostragem pareada: {_ci(gain['ci'])}).",
+        "",
+        "![Curva ROC](roc.png) ![Precisão × recall](pr.png)",
+        "",
+        "## Como ler uma pontuação de risco",
+        "",
+        "A pontuação é uma probabilidade calibrada: entre alunos com 70 %, cerca de 7 em 10 "
+        "ficaram defasados no ano seguinte nos anos de treino. As faixas seguem a capacidade "
+        f"da equipe: **alto** a partir de {_pct(policy['bands']['alto'])} (os "
+        f"{_pct(policy['share'])} de maior risco nos anos de treino), **médio** a partir de "
+        f"{_pct(policy['bands']['médio'])}, **baixo** abaixo disso.",
+        "",
+        f"A parcela de alunos defasados no ano seguinte muda de um ano para outro "
+        f"({_pct(policy['prevalence_train'])} nos anos de treino, "
+        f"{_pct(policy['prevalence_test'])} no teste). Com o limiar fixo, a faixa alta "
+        f"marcou {_pct(policy['flagged_share_test'])} dos alunos do teste: quando o risco "
+        "cai, menos alunos passam do limiar. Como a lista sai ordenada, a equipe completa sua "
+        "capacidade a partir do topo.",
+        "",
+        "![Calibração](calibracao.png)",
+        "",
+        "## O que mais pesa",
+        "",
+        "Peso médio de cada fator nas contribuições do próprio modelo (não é uma lista "
+        "genérica: os motivos mostrados para cada aluno vêm das mesmas contribuições).",
+        "",
+        "![Importância](importancia.png)",
+        "",
+        "## Onde ele falha",
+        "",
+        f"- Alunos sem avaliação no ano anterior (novos): ROC-AUC "
+        f"{_num(history['sem_historico']['roc_auc'])} em {history['sem_historico']['n']} "
+        f"alunos, contra {_num(history['com_historico']['roc_auc'])} em "
+        f"{history['com_historico']['n']} com histórico.",
+        "- Alunos da Fase 8 (universitários) não são pontuados: não podem ficar defasados.",
+        "- A regra da Fase Ideal é política da ONG e mudou entre anos; o modelo usa a regra "
+        f"conhecida no ano da avaliação (aprendida de {rule['learned_from']}: referência "
+        f"{rule['reference_day']:02d}/{rule['reference_month']:02d}, idades mínimas "
+        f"{', '.join(str(a) for a in rule['lowest_age'])}). Se a regra mudar, a previsão de "
+        "quem avança erra até a tabela ser atualizada.",
+        "- Poucos anos de histórico: as estimativas têm a incerteza dos intervalos acima.",
+        "",
+        "### Taxas de erro por grupo (no limiar da faixa alta)",
+        "",
+        "Miss rate (FNR) = parcela dos que ficaram defasados e **não** foram sinalizados; "
+        "falso alarme (FPR) = parcela dos que ficaram em dia e foram sinalizados.",
+        "",
+        "| Grupo | Valor | Alunos | Defasados | Miss rate | Falso alarme |",
+        "|---|---|---|---|---|---|",
+    ]
+    for group, title in GROUP_TITLES.items():
+        for value, block in metrics["fairness"][group].items():
+            lines.append(
+                f"| {title} | {value} | {block['n']} | {block['positives']} | "
+                f"{_pct(block['fnr'])} | {_pct(block['fpr'])} |"
+            )
+    lines += [
+        "",
+        "## Backtests (cada transição prevista só com as anteriores)",
+        "",
+        "| Treino | Teste | Alunos | ROC-AUC modelo | ROC-AUC persistência | Observação |",
+        "|---|---|---|---|---|---|",
+    ]
+    for item in metrics["backtests"]:
+        note = "usada na escolha do modelo (otimista)" if item["used_for_selection"] else ""
+        lines.append(
+            f"| {', '.join(item['train'])} | {item['test']} | {item['model']['n']} | "
+            f"{_num(item['model']['roc_auc'])} | {_num(item['persistence']['roc_auc'])} | {note} |"
+        )
+    setting = metadata["setting"]
+    lines += [
+        "",
+        "## Treino",
+        "",
+        f"- Configuração escolhida: {setting['candidate']} ({setting['kind']}), "
+        f'janela de treino "{setting["window"]}", parâmetros {setting["params"]}.',
+        f"- Modelo final treinado em: {', '.join(metadata['trained_on'])}; "
+        f"{metrics['shipped_model']['backed_by']}.",
+        f"- Fatores mais pesados: {', '.join(weights.sort_values().index[::-1][:5])}.",
+        f"- Bibliotecas: {', '.join(f'{k} {v}' for k, v in metadata['versions'].items())}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _row(
+    title: str,
+    model: dict[str, Any],
+    persistence: dict[str, Any],
+    single: dict[str, Any],
+    key: str,
+    fmt: Any,
+) -> str:
+    return f"| {title} | " + " | ".join(fmt(b[key]) for b in (model, persistence, single)) + " |"

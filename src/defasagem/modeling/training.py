@@ -1,0 +1,275 @@
+"""``defasagem train``: read → rules → pairs → select → evaluate → backtest → refit → bundle.
+
+Each stage reports its name and duration through ``progress`` (the CLI prints it). The test
+transition (the latest) is scored once, by the setting chosen on earlier transitions; the shipped
+model is then refit on every transition with that setting, and its report says which
+evaluation backs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from defasagem.data.ingest import ingest_files
+from defasagem.errors import DefasagemError
+from defasagem.features import CATEGORICAL, DESCRIPTIONS, FEATURES, LABEL, NUMERIC, build_pairs
+from defasagem.ideal_phase import IdealPhaseRule, fit_rule, read_rule_file
+from defasagem.modeling import bundle as bundle_files
+from defasagem.modeling.candidates import TrainingConfig, load_config
+from defasagem.modeling.card import write_card
+from defasagem.modeling.evaluation import (
+    FittedRun,
+    backtest,
+    evaluate_test,
+    fit_run,
+    score_transition,
+)
+from defasagem.modeling.metrics import metric_block
+from defasagem.modeling.selection import Selection, select, transition_name, transition_years
+
+LABEL_DEFINITION = (
+    "1 se Defasagem(t+1) < 0 (atrás da Fase Ideal no ano seguinte); alunos da Fase 0–7 em t "
+    "presentes em t+1"
+)
+LEAKAGE_ALARM_AUC = 0.90
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """What the CLI prints at the end."""
+
+    out: Path
+    metrics: dict[str, Any]
+    selection: Selection
+
+
+def train(
+    files: list[Path],
+    out: Path,
+    *,
+    config_path: Path,
+    rule_path: Path | None = None,
+    progress: Progress = lambda _: None,
+) -> TrainingResult:
+    """Train, evaluate and write the bundle to ``out``."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        progress(f"» {name}...")
+        begin = time.perf_counter()
+        yield
+        timings[name] = round(time.perf_counter() - begin, 2)
+        progress(f"  {name}: {timings[name]:.1f} s")
+
+    config = load_config(config_path)
+    with stage("leitura dos dados"):
+        table = ingest_files(files).table
+    with stage("regras da Fase Ideal e pares (t, t+1)"):
+        rules = learn_rules(table)
+        pairs = build_pairs(table, rules)
+        years = transition_years(pairs)
+        if len(years) < 2:
+            raise DefasagemError(
+                "são necessárias ao menos duas transições ano → ano seguinte (três anos "
+                f"consecutivos) para treinar e testar fora do tempo; os dados dão {len(years)}."
+            )
+        test_year = years[-1]
+        for year in years:
+            chunk = pairs[pairs["ano"] == year]
+            progress(
+                f"  {transition_name(year)}: {len(chunk)} pares, "
+                f"{chunk[LABEL].mean():.1%} defasados no ano seguinte"
+            )
+        scoring_rule = _scoring_rule(table, rules, rule_path)
+    with stage(f"seleção em transições de treino (teste {transition_name(test_year)} intocado)"):
+        selection = select(pairs, test_year, config, lambda m: progress(f"    {m}"))
+        progress(f"  escolhido: {selection.best.describe()}")
+    with stage(f"avaliação no teste {transition_name(test_year)}"):
+        run = fit_run(pairs, test_year, selection.best, config)
+        scores = score_transition(run, pairs[pairs["ano"] == test_year])
+        evaluation = evaluate_test(run, scores, config)
+        scenario = _next_rule_scenario(table, rules, test_year, run, config)
+    with stage("backtests"):
+        backtests = [
+            backtest(pairs, y, selection.best, config, validation_year=selection.validation_year)
+            for y in years[1:]
+        ]
+    with stage("modelo final (todas as transições)"):
+        shipped = fit_run(pairs, test_year + 1, selection.best, config)
+    auc = evaluation["model"]["roc_auc"]
+    metrics = {
+        "label": LABEL_DEFINITION,
+        "test_transition": transition_name(test_year),
+        **evaluation,
+        "backtests": backtests,
+        "selection": selection.describe(),
+        "scenario_next_year_rule_known": scenario,
+        "leakage_alarm": auc is not None and auc > LEAKAGE_ALARM_AUC,
+        "shipped_model": {
+            "trained_on": _transitions(shipped.train),
+            "n": len(shipped.train),
+            "backed_by": (
+                f"avaliação em {transition_name(test_year)} da mesma configuração treinada "
+                f"em {', '.join(_transitions(run.train))}"
+            ),
+        },
+    }
+    if metrics["leakage_alarm"]:
+        progress(
+            f"  ALERTA: ROC-AUC {auc:.3f} > {LEAKAGE_ALARM_AUC} no teste: suspeite de vazamento "
+            "de informação do ano seguinte antes de confiar neste resultado."
+        )
+    with stage("pacote do modelo"):
+        metadata = _metadata(files, config_path, selection, shipped, scoring_rule, config, timings)
+        bundle_files.write_bundle(
+            out,
+            model=shipped.model,
+            metadata=metadata,
+            metrics=metrics,
+            schema=_schema(shipped.train),
+            reference=_reference(shipped),
+            write_card=lambda folder: write_card(folder, metrics, metadata, run, scores),
+        )
+    progress(f"Treino concluído em {time.perf_counter() - started:.1f} s.")
+    return TrainingResult(out, metrics, selection)
+
+
+def learn_rules(table: pd.DataFrame) -> dict[int, IdealPhaseRule]:
+    """The ideal-phase rule of every year that records birth data and Fase Ideal."""
+    rules = {}
+    for year in sorted(int(y) for y in table["ano"].unique()):
+        try:
+            rules[year] = fit_rule(table, year)
+        except DefasagemError:
+            continue  # a year without birth data (2020, 2021): its rule features stay missing
+    return rules
+
+
+def _scoring_rule(
+    table: pd.DataFrame, rules: dict[int, IdealPhaseRule], rule_path: Path | None
+) -> IdealPhaseRule:
+    """The rule the shipped model scores with: the operator's file, else the latest year's."""
+    if rule_path is not None:
+        return read_rule_file(rule_path)
+    latest = int(table["ano"].max())
+    if latest not in rules:
+        raise DefasagemError(
+            f"{latest}: sem datas de nascimento e Fase Ideal para aprender a regra da Fase "
+            "Ideal do ano mais recente; informe-a com --rule configs/ideal_phase_rule.toml."
+        )
+    return rules[latest]
+
+
+def _next_rule_scenario(
+    table: pd.DataFrame,
+    rules: dict[int, IdealPhaseRule],
+    test_year: int,
+    run: FittedRun,
+    config: TrainingConfig,
+) -> dict[str, Any] | None:
+    """The same model with features from next year's rule, which is *not* known at t."""
+    if test_year + 1 not in rules:
+        return None
+    known = {**rules, test_year: rules[test_year + 1]}
+    test = build_pairs(table[table["ano"] <= test_year + 1], known)
+    test = test[test["ano"] == test_year]
+    score = run.model.predict_proba(test)
+    return {
+        "note": (
+            "cenário hipotético: a regra da Fase Ideal do ano seguinte já conhecida em t; "
+            "não é a avaliação honesta"
+        ),
+        "rule_from": test_year + 1,
+        "model": metric_block(
+            test[LABEL].to_numpy(),
+            score,
+            defasagem_t=test["defasagem"].to_numpy(dtype=np.float64, na_value=np.nan),
+            threshold=run.policy.threshold,
+            seed=config.seed,
+            n_boot=config.n_boot,
+        ),
+    }
+
+
+def _transitions(pairs: pd.DataFrame) -> list[str]:
+    return [transition_name(int(y)) for y in sorted(pairs["ano"].unique())]
+
+
+def _metadata(
+    files: list[Path],
+    config_path: Path,
+    selection: Selection,
+    shipped: FittedRun,
+    rule: IdealPhaseRule,
+    config: TrainingConfig,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return {
+        "bundle_format": bundle_files.BUNDLE_FORMAT,
+        "model_version": created.strftime("%Y%m%d-%H%M%S"),
+        "created_at": created.isoformat(),
+        "versions": bundle_files.library_versions(),
+        "label": LABEL_DEFINITION,
+        "features": {name: ("category" if name in CATEGORICAL else "float64") for name in FEATURES},
+        "features_used": [*shipped.model.numeric, *CATEGORICAL],
+        "setting": selection.best.describe(),
+        "policy": shipped.policy.describe(),
+        "ideal_phase_rule": rule.to_dict(),
+        "seed": config.seed,
+        "training_config": config_path.read_text(encoding="utf-8"),
+        "training_data": [
+            {"file": path.name, "sha256": bundle_files.sha256(path)} for path in files
+        ],
+        "trained_on": _transitions(shipped.train),
+        "timings_s": timings,
+    }
+
+
+def _schema(train: pd.DataFrame) -> dict[str, Any]:
+    """The model's inputs: one year-t record of a student, each field optional."""
+    properties: dict[str, Any] = {}
+    for name in NUMERIC:
+        values = train[name].dropna()
+        properties[name] = {
+            "type": ["number", "null"],
+            "description": DESCRIPTIONS[name],
+            **(
+                {"x-training-range": [float(values.min()), float(values.max())]}
+                if len(values)
+                else {}
+            ),
+        }
+    for name in CATEGORICAL:
+        seen = sorted(str(v) for v in train[name].dropna().unique())
+        properties[name] = {
+            "type": ["string", "null"],
+            "description": DESCRIPTIONS[name],
+            "x-training-categories": seen,
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Variáveis do modelo (registro do aluno no ano t)",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def _reference(shipped: FittedRun) -> pd.DataFrame:
+    """Training features and out-of-fold probabilities, without identifiers (for drift)."""
+    reference = shipped.train.loc[:, ["ano", *FEATURES, LABEL]].reset_index(drop=True)
+    reference["probabilidade"] = shipped.train_probabilities
+    return reference

@@ -1,0 +1,183 @@
+"""The scorer: year-t records → calibrated probability, risk band, rank and reasons.
+
+Used by ``defasagem predict`` (and, later, by the API and the pages). Reasons are the model's
+own exact contributions (see :meth:`CalibratedModel.contributions`): the factors that raised
+this student's risk the most, with the values behind them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from defasagem.errors import DefasagemError
+from defasagem.features import CATEGORICAL, DESCRIPTIONS, year_features
+from defasagem.files import write_atomically
+from defasagem.ideal_phase import IdealPhaseRule, fit_rule
+from defasagem.modeling.bundle import Bundle
+
+N_REASONS = 3
+# A year's own rule is trusted for its features only if it reproduces its recorded Fase Ideal.
+RULE_MIN_AGREEMENT = 0.9
+YES_NO = ("fase_ideal_avanca", "tem_historico")
+SIGNED = ("defasagem", "defasagem_anterior", "ganho_fase_anterior", "distancia_fase_ideal_proxima")
+
+# Output columns of `defasagem predict` (pt-BR: the file goes to coordinators).
+COLUMNS = {
+    "posicao": "Posição",
+    "ra": "RA",
+    "ano": "Ano",
+    "fase": "Fase",
+    "turma": "Turma",
+    "risco": "Risco (%)",
+    "faixa": "Faixa",
+    "acompanhar": "Acompanhar (capacidade)",
+    "motivo_1": "Motivo 1",
+    "motivo_2": "Motivo 2",
+    "motivo_3": "Motivo 3",
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One factor that raised the risk: the feature, its value and its share of the log-odds."""
+
+    feature: str
+    value: object
+    contribution: float
+
+    @property
+    def text(self) -> str:
+        """``"IEG (engajamento): 4,2"``."""
+        return f"{DESCRIPTIONS[self.feature]}: {display(self.feature, self.value)}"
+
+
+@dataclass(frozen=True)
+class ScoredYear:
+    """A ranked year: one row per scored student, plus what was left out and why."""
+
+    year: int
+    table: pd.DataFrame
+    reasons: list[list[Reason]]
+    excluded: int
+    rule: IdealPhaseRule
+    rule_source: str
+
+
+def display(feature: str, value: object) -> str:
+    """A feature value as a coordinator reads it (decimal comma, "sim"/"não", "não informado")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "não informado"
+    if feature in CATEGORICAL:
+        return str(value)
+    number = float(value)  # type: ignore[arg-type]
+    if feature in YES_NO:
+        return "sim" if number >= 0.5 else "não"
+    if number.is_integer():
+        text = f"{int(number):+d}" if feature in SIGNED and number else f"{int(number)}"
+    else:
+        text = f"{number:+.1f}" if feature.startswith("delta_") else f"{number:.1f}"
+    return text.replace(".", ",").replace("-", "−")
+
+
+def top_reasons(contributions: pd.DataFrame, features: pd.DataFrame) -> list[list[Reason]]:
+    """For each row, up to three features with the largest positive contribution to the risk."""
+    parts = contributions.drop(columns="base")
+    values = parts.to_numpy()
+    order = np.argsort(-values, axis=1, kind="stable")[:, :N_REASONS]
+    names = list(parts.columns)
+    out = []
+    for row, picks in enumerate(order):
+        out.append(
+            [
+                Reason(names[j], features.iloc[row][names[j]], float(values[row, j]))
+                for j in picks
+                if values[row, j] > 0
+            ]
+        )
+    return out
+
+
+def scoring_rule(
+    table: pd.DataFrame, year: int, bundle: Bundle, explicit: IdealPhaseRule | None
+) -> tuple[IdealPhaseRule, str]:
+    """The ideal-phase rule known at ``year``: the operator's, else the year's own, else the
+    bundle's (learned from the latest training year)."""
+    if explicit is not None:
+        return explicit, "arquivo informado (--rule)"
+    try:
+        own = fit_rule(table, year)
+    except DefasagemError:
+        own = None
+    if own is not None and own.agreement >= RULE_MIN_AGREEMENT:
+        return own, f"aprendida das linhas de {year}"
+    return bundle.rule, f"do pacote do modelo (aprendida de {bundle.rule.learned_from})"
+
+
+def score_year(
+    bundle: Bundle,
+    table: pd.DataFrame,
+    *,
+    rule: IdealPhaseRule | None = None,
+) -> ScoredYear:
+    """Score the latest year of a canonical table (students of Fase 0–7), ranked by risk."""
+    year = int(table["ano"].max())
+    used, source = scoring_rule(table, year, bundle, rule)
+    features = year_features(table[table["ano"] <= year], year, used)
+    in_scope = features["fase"].between(0, 7)
+    features = features[in_scope]
+    if features.empty:
+        raise DefasagemError(
+            f"{year}: nenhum aluno da Fase 0 a 7 para pontuar (a Fase 8, universitária, não "
+            "fica defasada)."
+        )
+    probability = bundle.model.predict_proba(features)
+    reasons = top_reasons(bundle.model.contributions(features), features)
+    now = table[table["ano"] == year].set_index("ra")
+    result = pd.DataFrame(
+        {
+            "ra": features.index,
+            "ano": year,
+            "fase": features["fase"].astype("int64").to_numpy(),
+            "turma": now["turma"].reindex(features.index).to_numpy(),
+            "probabilidade": probability,
+        }
+    )
+    result["faixa"] = [bundle.policy.band(p) for p in probability]
+    order = np.lexsort((result["ra"].to_numpy(), -probability))
+    result = result.iloc[order].reset_index(drop=True)
+    reasons = [reasons[i] for i in order]
+    capacity = math.ceil(bundle.policy.share * len(result))
+    result.insert(0, "posicao", np.arange(1, len(result) + 1))
+    result["acompanhar"] = result["posicao"] <= capacity
+    for k in range(N_REASONS):
+        result[f"motivo_{k + 1}"] = [r[k].text if k < len(r) else "" for r in reasons]
+    return ScoredYear(year, result, reasons, int((~in_scope).sum()), used, source)
+
+
+def readable(scored: ScoredYear) -> pd.DataFrame:
+    """The ranked list with Portuguese headers, risk in %, "sim"/"não"."""
+    table = scored.table.copy()
+    table["risco"] = (100 * table["probabilidade"]).round(1)
+    table["acompanhar"] = np.where(table["acompanhar"], "sim", "não")
+    return table[list(COLUMNS)].rename(columns=COLUMNS)
+
+
+def write_ranked(scored: ScoredYear, out: Path) -> None:
+    """Write the ranked list as .xlsx or .csv (``;`` and decimal comma, as Excel in pt-BR)."""
+    table = readable(scored)
+    writers: dict[str, Callable[[Path], Any]] = {
+        ".csv": lambda tmp: table.to_csv(
+            tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig"
+        ),
+        ".xlsx": lambda tmp: table.to_excel(
+            tmp, index=False, sheet_name=f"Risco {scored.year}", engine="openpyxl"
+        ),
+    }
+    write_atomically(out, writers[out.suffix.lower()])
