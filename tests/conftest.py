@@ -62,3 +62,45 @@ def synthetic_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def synthetic_result(synthetic_workbook: Path) -> IngestResult:
     """The synthetic workbook, ingested once per session."""
     return ingest_files([synthetic_workbook])
+
+
+# A small grid for tests: the same code paths as configs/training.toml, a fraction of the fits.
+FAST_CONFIG = """\
+seed = 7
+[evaluation]
+n_boot = 200
+[threshold]
+policy = "capacity"
+share = 0.2
+medium_share = 0.5
+[[candidates]]
+name = "regressao_logistica"
+kind = "logistic"
+C = [0.1, 1.0]
+[[candidates]]
+name = "gradient_boosting"
+kind = "lightgbm"
+learning_rate = 0.1
+num_leaves = 4
+n_estimators = 60
+"""
+
+
+@pytest.fixture(scope="session")
+def fast_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A training configuration with a small grid and few bootstrap resamples."""
+    path = tmp_path_factory.mktemp("config") / "training.toml"
+    path.write_text(FAST_CONFIG, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_bundle(
+    synthetic_workbook: Path, fast_config: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A model bundle trained once per session on the synthetic workbook."""
+    from defasagem.modeling.training import train  # noqa: PLC0415
+
+    out = tmp_path_factory.mktemp("bundle") / "modelo"
+    train([synthetic_workbook], out, config_path=fast_config)
+    return out

@@ -38,6 +38,17 @@ NUMERIC = (
 )
 CATEGORICAL = ("genero", "tipo_instituicao")
 FEATURES = (*NUMERIC, *CATEGORICAL)
+# Pedagogic common sense the tree model is held to (monotone constraints): a higher indicator,
+# grade or Defasagem, or a rise since last year, never raises the risk; a longer way to next
+# year's ideal phase never lowers it. "Worse engagement does not raise the risk" is then a
+# guarantee of the model, not a hope about the data.
+INDICATORS_AND_GRADES = ("iaa", "ieg", "ips", "ida", "ipp", "ipv", "inde")
+RISK_DIRECTION: dict[str, int] = {
+    **dict.fromkeys((*INDICATORS_AND_GRADES, "defasagem", "nota_mat", "nota_port"), -1),
+    "nota_ing": -1,
+    **{f"delta_{c}": -1 for c in TRACKED if c != "defasagem"},
+    "distancia_fase_ideal_proxima": 1,
+}
 
 
 def institution_type(label: object) -> str | None:

@@ -9,9 +9,18 @@ from defasagem.features import LABEL
 from defasagem.modeling.baselines import DefasagemLogistic, persistence_score
 
 
-def test_persistence_flags_students_behind_now() -> None:
-    pairs = pd.DataFrame({"defasagem": [-2, -1, 0, 1]})
-    assert persistence_score(pairs).tolist() == [1.0, 1.0, 0.0, 0.0]
+def test_persistence_ranks_by_how_far_behind_and_flags_those_behind() -> None:
+    pairs = pd.DataFrame({"defasagem": [-2, -1, 0, 1, None]})
+    score = persistence_score(pairs)
+    assert score.tolist() == [2.0, 1.0, 0.0, -1.0, 0.0]
+    # At its threshold of 1 it flags exactly the students behind now.
+    assert (score >= 1).tolist() == [True, True, False, False, False]
+
+
+def test_logistic_on_defasagem_without_any_recorded_defasagem_gives_the_rate() -> None:
+    train = pd.DataFrame({"defasagem": [np.nan] * 4, LABEL: [1, 1, 0, 1]})
+    scores = DefasagemLogistic().fit(train).score(pd.DataFrame({"defasagem": [-1.0, np.nan]}))
+    assert scores.tolist() == [0.75, 0.75]
 
 
 def test_logistic_on_defasagem_orders_by_lag_and_handles_missing() -> None:

@@ -19,7 +19,7 @@ def test_the_shipped_config_loads() -> None:
     assert config.threshold_policy == "capacity"
     assert 0 < config.threshold_share < 1
     kinds = {c.kind for c in config.candidates}
-    assert kinds == {"logistic", "hist_gradient_boosting"}
+    assert kinds == {"logistic", "lightgbm"}
     logistic = next(c for c in config.candidates if c.kind == "logistic")
     assert [s["C"] for s in logistic.settings()] == logistic.grid["C"]
 
@@ -31,17 +31,17 @@ def test_the_shipped_config_loads() -> None:
         ("seed = 1", "falta a chave"),
         (
             'seed = 1\n[evaluation]\nn_boot = 500\n[threshold]\npolicy = "capacity"\nshare = 2\n'
-            '[[candidates]]\nname = "a"\nkind = "logistic"\n',
-            "0 < share < 1",
+            'medium_share = 0.5\n[[candidates]]\nname = "a"\nkind = "logistic"\n',
+            "0 < share < medium_share < 1",
         ),
         (
             'seed = 1\n[evaluation]\nn_boot = 500\n[threshold]\npolicy = "capacity"\nshare = 0.2\n'
-            '[[candidates]]\nname = "a"\nkind = "rede_neural"\n',
+            'medium_share = 0.5\n[[candidates]]\nname = "a"\nkind = "rede_neural"\n',
             "tipo de modelo desconhecido",
         ),
         (
             "seed = 1\ncandidates = []\n[evaluation]\nn_boot = 5\n"
-            '[threshold]\npolicy = "capacity"\nshare = 0.2\n',
+            '[threshold]\npolicy = "capacity"\nshare = 0.2\nmedium_share = 0.5\n',
             "ao menos um candidato",
         ),
     ],
@@ -57,7 +57,7 @@ def test_bad_configs_are_named(tmp_path: Path, text: str, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "params"),
-    [("logistic", {"C": 1.0}), ("hist_gradient_boosting", {"max_iter": 30, "max_depth": 2})],
+    [("logistic", {"C": 1.0}), ("lightgbm", {"n_estimators": 30, "num_leaves": 4})],
 )
 def test_pipelines_handle_missing_values_and_unseen_categories(
     kind: str, params: dict[str, float]

@@ -10,14 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from lightgbm import LGBMClassifier
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from defasagem.errors import DefasagemError
+from defasagem.features import RISK_DIRECTION
 
 KINDS = ("logistic", "lightgbm")
 
@@ -103,23 +105,29 @@ def build_pipeline(
     seed: int,
 ) -> Pipeline:
     """A fresh, unfitted pipeline: preprocessing and classifier."""
-    categories = make_pipeline(
-        SimpleImputer(strategy="constant", fill_value="ausente"),
-        OneHotEncoder(handle_unknown="ignore"),
-    )
     if kind == "logistic":
+        categories: Any = make_pipeline(
+            SimpleImputer(strategy="constant", fill_value="ausente"),
+            OneHotEncoder(handle_unknown="ignore"),
+        )
         # Missing indicators keep "not measured" apart from "measured as the median".
-        numbers = make_pipeline(
+        numbers: Any = make_pipeline(
             SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
         )
         model: Any = LogisticRegression(max_iter=5000, random_state=seed, **params)
     elif kind == "lightgbm":
         numbers = "passthrough"  # the trees route missing values themselves
+        # One column per category variable (unknown or missing → NaN, routed by the trees), so
+        # each input column has a known place for the monotone constraints.
+        categories = OrdinalEncoder(
+            handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
+        )
+        constraints = [RISK_DIRECTION.get(c, 0) for c in (*numeric, *categorical)]
         # One thread and deterministic mode: the same seed gives the same model (and 2 cores
         # are better spent elsewhere than on oversubscribed OpenMP threads).
         model = LGBMClassifier(
             random_state=seed, n_jobs=1, deterministic=True, force_row_wise=True, verbose=-1,
-            **params,
+            monotone_constraints=constraints, monotone_constraints_method="advanced", **params,
         )  # fmt: skip
     else:
         raise DefasagemError(f"tipo de modelo desconhecido: {kind!r}")

@@ -112,7 +112,8 @@ def source_feature(transformed: str) -> str:
     ``cat__genero_Menina`` → ``genero``)."""
     block, _, name = transformed.partition("__")
     if block == "cat":
-        return next(c for c in CATEGORICAL if name.startswith(f"{c}_"))
+        # One-hot columns are "genero_Feminino"; an ordinal-encoded column keeps the name.
+        return next(c for c in CATEGORICAL if name == c or name.startswith(f"{c}_"))
     return name.removeprefix("missingindicator_")
 
 
