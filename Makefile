@@ -32,13 +32,18 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The files the demo reads: DATA (one or more real exports), else the synthetic workbook.
+DEMO_DATA = $(if $(strip $(DATA)),$(DATA),$(OUT)/demo/pede_sintetico.xlsx)
+
 demo: $(STAMP)
 ifeq ($(strip $(DATA)),)
 	$(BIN)/defasagem synth --out $(OUT)/demo/pede_sintetico.xlsx --seed $(SEED) --students $(STUDENTS)
-	$(BIN)/defasagem ingest $(OUT)/demo/pede_sintetico.xlsx --out $(OUT)/demo/tabela.parquet
-else
-	$(BIN)/defasagem ingest $(DATA) --out $(OUT)/demo/tabela.parquet
 endif
+	$(BIN)/defasagem ingest $(DEMO_DATA) --out $(OUT)/demo/tabela.parquet
+	$(BIN)/defasagem train $(foreach f,$(DEMO_DATA),--data $(f)) --out $(OUT)/demo/modelo
+	$(BIN)/defasagem predict --model $(OUT)/demo/modelo $(foreach f,$(DEMO_DATA),--data $(f)) \
+		--out $(OUT)/demo/risco.xlsx
+	@echo "Cartão do modelo: $(OUT)/demo/modelo/model_card.md; lista: $(OUT)/demo/risco.xlsx"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,7 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
+import pandas as pd
+
+from defasagem.features import LABEL, NUMERIC
 
 # A minimal 2023-style sheet: the required columns plus the ones most tests look at.
 HEADERS_2023 = [
@@ -124,3 +128,25 @@ def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write CSV text in the given encoding ('utf-8-sig' for a BOM, 'cp1252' for Windows)."""
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def random_pairs(
+    years: tuple[int, ...] = (2021, 2022, 2023), n: int = 160, seed: int = 0
+) -> pd.DataFrame:
+    """(t, t+1) pairs with every feature, a label that depends on Defasagem and IEG, and a few
+    missing values: small enough for unit tests of training code."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for year in years:
+        frame = pd.DataFrame({name: rng.normal(5, 2, n) for name in NUMERIC})
+        frame["defasagem"] = rng.integers(-2, 2, n).astype("float64")
+        frame["ieg"] = rng.uniform(0, 10, n)
+        frame.loc[rng.random(n) < 0.1, "ida"] = np.nan
+        frame["genero"] = rng.choice(np.array(["Feminino", "Masculino"], dtype=object), n)
+        frame["tipo_instituicao"] = rng.choice(np.array(["publica", "privada"], dtype=object), n)
+        logit = -1.2 * frame["defasagem"] - 0.4 * (frame["ieg"] - 5) + rng.normal(0, 0.5, n)
+        frame[LABEL] = (logit > 0).astype("int64")
+        frame.insert(0, "ano", year)
+        frame.insert(0, "ra", [f"RA-{i}" for i in range(n)])
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

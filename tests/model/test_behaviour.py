@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from behaviour import check_invariance_and_direction
 from defasagem.data.ingest import IngestResult
 from defasagem.modeling.bundle import Bundle, load_bundle
 from defasagem.modeling.training import train
-from behaviour import check_invariance_and_direction
 from defasagem.predict import score_year
 
 

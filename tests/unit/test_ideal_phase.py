@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,13 @@ import pytest
 from defasagem.data.ingest import IngestResult
 from defasagem.data.synth.targets import IDEAL_RULE
 from defasagem.errors import DefasagemError
-from defasagem.ideal_phase import IdealPhaseRule, birth_arrays, fit_rule
+from defasagem.ideal_phase import (
+    IdealPhaseRule,
+    birth_arrays,
+    fit_rule,
+    read_rule_file,
+    rule_to_toml,
+)
 
 RULE = IdealPhaseRule(2030, 9, 30, (8, 10, 12, 14, 15, 16, 17, 18), 1.0, 0)
 
@@ -82,3 +89,39 @@ def test_round_trip_and_invalid_tables() -> None:
     for data in broken:
         with pytest.raises(DefasagemError, match="regra de Fase Ideal inválida"):
             IdealPhaseRule.from_dict(data)
+
+
+def test_the_rule_table_round_trips_through_toml(tmp_path: Path) -> None:
+    path = tmp_path / "regra.toml"
+    path.write_text(rule_to_toml(RULE), encoding="utf-8")
+    assert read_rule_file(path) == RULE
+    assert path.read_text(encoding="utf-8").startswith("# Regra da Fase Ideal")
+
+
+def test_the_shipped_rule_table_is_valid() -> None:
+    shipped = read_rule_file(Path(__file__).parents[2] / "configs" / "ideal_phase_rule.toml")
+    assert len(shipped.lowest_age) == 8
+    assert shipped.agreement > 0.9
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("learned_from = ", "ilegível"),
+        ("learned_from = 2024", "campo ausente ou errado"),
+        (
+            rule_to_toml(RULE).replace("reference_day = 30", "reference_day = 31"),
+            "dia de referência inexistente",
+        ),
+    ],
+)
+def test_a_bad_rule_file_names_the_file_and_the_problem(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "regra.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DefasagemError, match=message) as error:
+        read_rule_file(path)
+    assert str(path) in str(error.value)
+    with pytest.raises(DefasagemError, match="não encontrado"):
+        read_rule_file(tmp_path / "nada.toml")

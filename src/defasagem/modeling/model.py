@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
@@ -26,7 +27,6 @@ Rows = npt.NDArray[np.intp]
 PipelineFactory = Callable[[list[str], list[str]], Pipeline]
 
 FOLDS = 5
-_EPS = 1e-6
 
 
 def usable_columns(pairs: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -43,10 +43,13 @@ def feature_frame(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def margin(pipeline: Pipeline, features: pd.DataFrame) -> Array:
-    """The model's log-odds (decision function of the logistic regression, raw score of the
-    trees), computed the same way for both."""
-    p = np.clip(pipeline.predict_proba(feature_frame(features))[:, 1], _EPS, 1 - _EPS)
-    return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
+    """The model's log-odds, unclipped: the logistic regression's decision function, the
+    trees' raw score (the quantity their contributions add up to)."""
+    frame = feature_frame(features)
+    if isinstance(pipeline[-1], LogisticRegression):
+        return np.asarray(pipeline.decision_function(frame), dtype=np.float64)
+    matrix = pipeline[:-1].transform(frame)
+    return np.asarray(pipeline[-1].predict(matrix, raw_score=True), dtype=np.float64)
 
 
 def grouped_folds(groups: pd.Series, seed: int) -> list[tuple[Rows, Rows]]:
@@ -83,7 +86,7 @@ class CalibratedModel:
 
     def predict_proba(self, features: pd.DataFrame) -> Array:
         """Calibrated probability of lagging next year, in [0, 1]."""
-        return 1.0 / (1.0 + np.exp(-self.log_odds(features)))
+        return np.asarray(expit(self.log_odds(features)), dtype=np.float64)
 
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
         """Each feature's exact share of the calibrated log-odds (rows × source features).
@@ -130,5 +133,5 @@ def fit_calibrated(
     numeric, categorical = usable_columns(pairs)
     pipeline = make(numeric, categorical).fit(feature_frame(pairs), pairs[LABEL])
     model = CalibratedModel(pipeline, slope, intercept, numeric, categorical)
-    probabilities = 1.0 / (1.0 + np.exp(-(slope * oof + intercept)))
+    probabilities = np.asarray(expit(slope * oof + intercept), dtype=np.float64)
     return model, probabilities

@@ -1,0 +1,131 @@
+"""The bundle: everything DESIGN §4 lists, written as a whole, refused when altered."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from defasagem.errors import DefasagemError
+from defasagem.features import FEATURES, LABEL
+from defasagem.modeling.bundle import REFERENCE, load_bundle, write_bundle
+
+
+@pytest.fixture
+def bundle_copy(synthetic_bundle: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "modelo"
+    shutil.copytree(synthetic_bundle, copy)
+    return copy
+
+
+def test_the_bundle_holds_every_contract_file(synthetic_bundle: Path) -> None:
+    names = {p.name for p in synthetic_bundle.iterdir()}
+    assert {
+        "model.joblib", "metadata.json", "metrics.json", "schema.json", "reference.parquet",
+        "model_card.md", "roc.png", "pr.png", "calibracao.png", "importancia.png",
+        "ideal_phase_rule.toml",
+    } <= names  # fmt: skip
+    metadata = json.loads((synthetic_bundle / "metadata.json").read_text(encoding="utf-8"))
+    for key in ("model_version", "created_at", "versions", "features", "policy", "label"):
+        assert key in metadata
+    assert list(metadata["features"]) == list(FEATURES)
+    assert metadata["policy"]["policy"] == "capacity"
+    assert len(metadata["training_data"][0]["sha256"]) == 64
+    reference = pd.read_parquet(synthetic_bundle / REFERENCE)
+    assert "ra" not in reference.columns
+    assert {*FEATURES, LABEL, "probabilidade"} <= set(reference.columns)
+    schema = json.loads((synthetic_bundle / "schema.json").read_text(encoding="utf-8"))
+    assert set(schema["properties"]) == set(FEATURES)
+    assert schema["additionalProperties"] is False
+    card = (synthetic_bundle / "model_card.md").read_text(encoding="utf-8")
+    assert "Persistência" in card
+    assert "![Curva ROC](roc.png)" in card
+    assert "Miss rate" in card
+    loaded = load_bundle(synthetic_bundle)
+    assert loaded.version == metadata["model_version"]
+    assert loaded.policy.threshold == metadata["policy"]["threshold"]
+
+
+def test_an_altered_file_is_refused_by_name(bundle_copy: Path) -> None:
+    metrics = bundle_copy / "metrics.json"
+    metrics.write_text(metrics.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    with pytest.raises(DefasagemError, match=r"metrics\.json foi alterado depois do treino"):
+        load_bundle(bundle_copy)
+
+
+def test_a_missing_file_is_refused_by_name(bundle_copy: Path) -> None:
+    (bundle_copy / "model.joblib").unlink()
+    with pytest.raises(DefasagemError, match=r"falta o arquivo model\.joblib"):
+        load_bundle(bundle_copy)
+
+
+def test_other_library_versions_are_refused_with_what_to_do(bundle_copy: Path) -> None:
+    path = bundle_copy / "metadata.json"
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    metadata["versions"]["scikit-learn"] = "0.24.2"
+    del metadata["files"]["schema.json"]
+    metadata["features"] = {"idade": "float64"}
+    path.write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(DefasagemError) as error:
+        load_bundle(bundle_copy)
+    message = str(error.value)
+    assert "treinado com scikit-learn 0.24.2, mas este ambiente tem" in message
+    assert "make venv" in message
+    assert "não traz a soma de verificação de schema.json" in message
+    assert "lista de variáveis" in message
+
+
+def test_a_folder_that_is_not_a_bundle_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DefasagemError, match="não é um pacote de modelo"):
+        load_bundle(tmp_path)
+    (tmp_path / "metadata.json").write_text("[1]", encoding="utf-8")
+    with pytest.raises(DefasagemError, match="esperado um objeto JSON"):
+        load_bundle(tmp_path)
+    (tmp_path / "metadata.json").write_text("{", encoding="utf-8")
+    with pytest.raises(DefasagemError, match="ilegível"):
+        load_bundle(tmp_path)
+
+
+def _write(out: Path, fail: bool = False) -> None:
+    def card(folder: Path) -> None:
+        if fail:
+            raise OSError(28, "No space left on device")
+        (folder / "model_card.md").write_text("cartão", encoding="utf-8")
+
+    write_bundle(
+        out,
+        model=None,  # type: ignore[arg-type]
+        metadata={"model_version": "x"},
+        metrics={"label": "y"},
+        schema={},
+        reference=pd.DataFrame({"a": [1]}),
+        write_card=card,
+    )
+
+
+def test_writing_replaces_a_previous_bundle_only_when_complete(tmp_path: Path) -> None:
+    out = tmp_path / "modelo"
+    _write(out)
+    before = (out / "metadata.json").read_text(encoding="utf-8")
+    with pytest.raises(DefasagemError, match="disco cheio"):
+        _write(out, fail=True)
+    assert (out / "metadata.json").read_text(encoding="utf-8") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["modelo"]
+    _write(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["modelo"]
+
+
+def test_writing_never_deletes_a_folder_that_is_not_a_bundle(tmp_path: Path) -> None:
+    folder = tmp_path / "documentos"
+    folder.mkdir()
+    (folder / "importante.txt").write_text("não apague", encoding="utf-8")
+    with pytest.raises(DefasagemError, match="não está vazia e não é um pacote"):
+        _write(folder)
+    assert (folder / "importante.txt").exists()
+    a_file = tmp_path / "arquivo"
+    a_file.write_text("x", encoding="utf-8")
+    with pytest.raises(DefasagemError, match="não é uma pasta"):
+        _write(a_file)
