@@ -23,6 +23,7 @@ from defasagem.data.ingest import ingest_files, write_table
 from defasagem.data.report import format_summary
 from defasagem.data.synth import write_synthetic_workbook
 from defasagem.errors import DefasagemError
+from defasagem.ptbr import number, percent
 
 # Exit code for bad input (the same code click uses for usage errors).
 EXIT_BAD_INPUT = 2
@@ -211,16 +212,19 @@ def summary_of_metrics(metrics: dict[str, Any]) -> str:
     model = metrics["model"]
     persistence = metrics["baselines"]["persistence"]
     gain = metrics["gain_over_persistence"]
+    low, high = model["roc_auc_ci"]
     return "\n".join(
         [
             f"Teste {metrics['test_transition']} ({model['n']} alunos, "
             f"{model['positives']} defasados no ano seguinte):",
-            f"  ROC-AUC {model['roc_auc']:.3f} (IC 95 % {model['roc_auc_ci'][0]:.3f}–"
-            f"{model['roc_auc_ci'][1]:.3f}); persistência {persistence['roc_auc']:.3f}; "
-            f"ganho {gain['gain']:+.3f} (IC {gain['ci'][0]:+.3f} a {gain['ci'][1]:+.3f})",
-            f"  PR-AUC {model['pr_auc']:.3f}; precisão nos 20 % de maior risco "
-            f"{model['precision_top20']:.1%}; Brier {model['brier']:.3f}; "
-            f"ROC-AUC de defasagem nova {model['new_lag_roc_auc']:.3f}",
+            f"  ROC-AUC {number(model['roc_auc'])} (IC 95 % {number(low)} a {number(high)}); "
+            f"persistência {number(persistence['roc_auc'])}; ganho "
+            f"{number(gain['gain'], sign=True)} (IC {number(gain['ci'][0], sign=True)} a "
+            f"{number(gain['ci'][1], sign=True)})",
+            f"  PR-AUC {number(model['pr_auc'])}; precisão nos "
+            f"{percent(metrics['policy']['share'])} de maior risco "
+            f"{percent(model['precision_top20'], 1)}; Brier {number(model['brier'])}; "
+            f"ROC-AUC de defasagem nova {number(model['new_lag_roc_auc'])}",
         ]
     )
 

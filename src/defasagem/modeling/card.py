@@ -12,6 +12,7 @@ from defasagem.features import DESCRIPTIONS, LABEL
 from defasagem.ideal_phase import IdealPhaseRule, rule_to_toml
 from defasagem.modeling import plots
 from defasagem.modeling.evaluation import FittedRun, TestScores
+from defasagem.ptbr import number, percent
 
 CARD = "model_card.md"
 RULE_FILE = "ideal_phase_rule.toml"
@@ -43,16 +44,8 @@ def write_card(
     (folder / CARD).write_text(card_text(metrics, metadata, weights), encoding="utf-8")
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f} %"
-
-
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}".replace(".", ",")
-
-
 def _ci(values: list[float] | None) -> str:
-    return "—" if not values else f"{_num(values[0])} a {_num(values[1])}"
+    return "—" if not values else f"{number(values[0])} a {number(values[1])}"
 
 
 def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Series) -> str:
@@ -87,18 +80,18 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         '| | Modelo | Persistência ("atrasado agora ⇒ atrasado no ano que vem") | '
         "Regressão só com a Defasagem |",
         "|---|---|---|---|",
-        _row("ROC-AUC (ordenação; 0,5 = sorteio)", model, persistence, single, "roc_auc", _num),
+        _row("ROC-AUC (ordenação; 0,5 = sorteio)", model, persistence, single, "roc_auc", number),
         "| intervalo de 95 % | "
         + " | ".join(_ci(b["roc_auc_ci"]) for b in (model, persistence, single))
         + " |",
-        _row("PR-AUC", model, persistence, single, "pr_auc", _num),
+        _row("PR-AUC", model, persistence, single, "pr_auc", number),
         _row(
             "Precisão entre os 20 % de maior risco",
             model,
             persistence,
             single,
             "precision_top20",
-            _pct,
+            percent,
         ),
         _row(
             "Recall entre os 20 % de maior risco",
@@ -106,7 +99,7 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
             persistence,
             single,
             "recall_top20",
-            _pct,
+            percent,
         ),
         _row(
             "ROC-AUC entre quem está em dia hoje (defasagem nova)",
@@ -114,7 +107,7 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
             persistence,
             single,
             "new_lag_roc_auc",
-            _num,
+            number,
         ),
         _row(
             "Brier (erro da probabilidade; menor é melhor)",
@@ -122,26 +115,29 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
             persistence,
             single,
             "brier",
-            _num,
+            number,
         ),
         "",
-        f"Ganho de ROC-AUC sobre a persistência: **{_num(gain['gain'])}** "
+        f"Ganho de ROC-AUC sobre a persistência: **{number(gain['gain'])}** "
         f"(intervalo de 95 % por reamostragem pareada: {_ci(gain['ci'])}).",
         "",
         "![Curva ROC](roc.png) ![Precisão × recall](pr.png)",
         "",
         "## Como ler uma pontuação de risco",
         "",
-        "A pontuação é uma probabilidade calibrada: entre alunos com 70 %, cerca de 7 em 10 "
-        "ficaram defasados no ano seguinte nos anos de treino. As faixas seguem a capacidade "
-        f"da equipe: **alto** a partir de {_pct(policy['bands']['alto'])} (os "
-        f"{_pct(policy['share'])} de maior risco nos anos de treino), **médio** a partir de "
-        f"{_pct(policy['bands']['médio'])}, **baixo** abaixo disso.",
+        "A pontuação é uma probabilidade calibrada nos anos de treino: entre alunos com 70 %, "
+        "cerca de 7 em 10 ficaram defasados no ano seguinte. No teste, a média prevista foi "
+        f"{percent(policy['mean_probability_test'])} e a parcela real "
+        f"{percent(policy['prevalence_test'])}: quando o ano é atípico, a ordem dos alunos "
+        "continua confiável, a probabilidade exata menos. As faixas seguem a capacidade "
+        f"da equipe: **alto** a partir de {percent(policy['bands']['alto'])} (os "
+        f"{percent(policy['share'])} de maior risco nos anos de treino), **médio** a partir de "
+        f"{percent(policy['bands']['médio'])}, **baixo** abaixo disso.",
         "",
         f"A parcela de alunos defasados no ano seguinte muda de um ano para outro "
-        f"({_pct(policy['prevalence_train'])} nos anos de treino, "
-        f"{_pct(policy['prevalence_test'])} no teste). Com o limiar fixo, a faixa alta "
-        f"marcou {_pct(policy['flagged_share_test'])} dos alunos do teste: quando o risco "
+        f"({percent(policy['prevalence_train'])} nos anos de treino, "
+        f"{percent(policy['prevalence_test'])} no teste). Com o limiar fixo, a faixa alta "
+        f"marcou {percent(policy['flagged_share_test'])} dos alunos do teste: quando o risco "
         "cai, menos alunos passam do limiar. Como a lista sai ordenada, a equipe completa sua "
         "capacidade a partir do topo.",
         "",
@@ -157,8 +153,8 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         "## Onde ele falha",
         "",
         f"- Alunos sem avaliação no ano anterior (novos): ROC-AUC "
-        f"{_num(history['sem_historico']['roc_auc'])} em {history['sem_historico']['n']} "
-        f"alunos, contra {_num(history['com_historico']['roc_auc'])} em "
+        f"{number(history['sem_historico']['roc_auc'])} em {history['sem_historico']['n']} "
+        f"alunos, contra {number(history['com_historico']['roc_auc'])} em "
         f"{history['com_historico']['n']} com histórico.",
         "- Alunos da Fase 8 (universitários) não são pontuados: não podem ficar defasados.",
         "- A regra da Fase Ideal é política da ONG e mudou entre anos; o modelo usa a regra "
@@ -167,20 +163,28 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         f"{', '.join(str(a) for a in rule['lowest_age'])}). Se a regra mudar, a previsão de "
         "quem avança erra até a tabela ser atualizada.",
         "- Poucos anos de histórico: as estimativas têm a incerteza dos intervalos acima.",
+        *_largest_gaps(metrics["fairness_capacity"], policy["share"]),
         "",
-        "### Taxas de erro por grupo (no limiar da faixa alta)",
+        "### Taxas de erro por grupo",
         "",
         "Miss rate (FNR) = parcela dos que ficaram defasados e **não** foram sinalizados; "
-        "falso alarme (FPR) = parcela dos que ficaram em dia e foram sinalizados.",
+        "falso alarme (FPR) = parcela dos que ficaram em dia e foram sinalizados. Com "
+        f"capacidade para {percent(policy['share'])} dos alunos e "
+        f"{percent(policy['prevalence_test'])} de defasados, parte dos defasados não cabe na "
+        "lista: o que importa é a diferença entre grupos.",
         "",
-        "| Grupo | Valor | Alunos | Defasados | Miss rate | Falso alarme |",
-        "|---|---|---|---|---|---|",
+        "| Grupo | Valor | Alunos | Defasados | Miss rate (faixa alta) | Falso alarme (faixa "
+        f"alta) | Miss rate ({percent(policy['share'])} de maior risco) | Falso alarme "
+        f"({percent(policy['share'])} de maior risco) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for group, title in GROUP_TITLES.items():
         for value, block in metrics["fairness"][group].items():
+            capacity = metrics["fairness_capacity"][group][value]
             lines.append(
                 f"| {title} | {value} | {block['n']} | {block['positives']} | "
-                f"{_pct(block['fnr'])} | {_pct(block['fpr'])} |"
+                f"{percent(block['fnr'])} | {percent(block['fpr'])} | "
+                f"{percent(capacity['fnr'])} | {percent(capacity['fpr'])} |"
             )
     lines += [
         "",
@@ -193,7 +197,8 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         note = "usada na escolha do modelo (otimista)" if item["used_for_selection"] else ""
         lines.append(
             f"| {', '.join(item['train'])} | {item['test']} | {item['model']['n']} | "
-            f"{_num(item['model']['roc_auc'])} | {_num(item['persistence']['roc_auc'])} | {note} |"
+            f"{number(item['model']['roc_auc'])} | "
+            f"{number(item['persistence']['roc_auc'])} | {note} |"
         )
     setting = metadata["setting"]
     lines += [
@@ -209,6 +214,28 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         "",
     ]
     return "\n".join(lines)
+
+
+def _largest_gaps(fairness: dict[str, Any], share: float, min_positives: int = 20) -> list[str]:
+    """One line per grouping: the groups (with enough lagging students) whose miss rates in the
+    capacity list differ most."""
+    lines = []
+    for group, title in GROUP_TITLES.items():
+        rates = {
+            value: block["fnr"]
+            for value, block in fairness[group].items()
+            if block["fnr"] is not None and block["positives"] >= min_positives
+        }
+        if len(rates) < 2:
+            continue
+        worst = max(rates, key=lambda v: rates[v])
+        best = min(rates, key=lambda v: rates[v])
+        lines.append(
+            f"- {title}: entre os {percent(share)} de maior risco, o miss rate vai de "
+            f"{percent(rates[best])} ({best}) a {percent(rates[worst])} ({worst}); parte da "
+            "diferença vem de taxas de defasagem diferentes entre os grupos."
+        )
+    return lines
 
 
 def _row(

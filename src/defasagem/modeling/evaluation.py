@@ -112,6 +112,7 @@ def evaluate_test(run: FittedRun, scores: TestScores, config: TrainingConfig) ->
             "prevalence_train": float(run.train[LABEL].mean()),
             "prevalence_test": float(y.mean()),
             "flagged_share_test": float(flagged.mean()),
+            "mean_probability_test": float(scores.model.mean()),
         },
     }
 

@@ -18,10 +18,11 @@ from matplotlib.figure import Figure
 from sklearn.metrics import precision_recall_curve, roc_curve
 
 Array = npt.NDArray[np.float64]
+# (key, label, colour, line style): the two baselines rank alike, so one is dashed on top.
 CURVES = (
-    ("model", "Modelo", "#1f4e79"),
-    ("logistic_defasagem", "Regressão só com a Defasagem", "#b26b00"),
-    ("persistence", "Persistência (atrasado agora)", "#7a7a7a"),
+    ("model", "Modelo", "#1f4e79", "-"),
+    ("persistence", "Persistência (atrasado agora)", "#7a7a7a", "-"),
+    ("logistic_defasagem", "Regressão só com a Defasagem", "#b26b00", "--"),
 )
 _SIZE = (5.2, 4.2)
 
@@ -29,9 +30,9 @@ _SIZE = (5.2, 4.2)
 def roc_plot(path: Path, y: Array, scores: dict[str, Array]) -> None:
     """ROC curves of the model and the baselines on the test transition."""
     fig, ax = plt.subplots(figsize=_SIZE)
-    for key, label, colour in CURVES:
+    for key, label, colour, style in CURVES:
         fpr, tpr, _ = roc_curve(y, scores[key])
-        ax.plot(fpr, tpr, label=label, color=colour, lw=2)
+        ax.plot(fpr, tpr, label=label, color=colour, lw=2, ls=style)
     ax.plot([0, 1], [0, 1], ls=":", color="#999999", lw=1)
     _finish(ax, "Taxa de falsos alarmes", "Taxa de acerto (recall)", "Curva ROC no teste")
     _save(fig, path)
@@ -40,9 +41,9 @@ def roc_plot(path: Path, y: Array, scores: dict[str, Array]) -> None:
 def pr_plot(path: Path, y: Array, scores: dict[str, Array]) -> None:
     """Precision-recall curves of the model and the baselines on the test transition."""
     fig, ax = plt.subplots(figsize=_SIZE)
-    for key, label, colour in CURVES:
+    for key, label, colour, style in CURVES:
         precision, recall, _ = precision_recall_curve(y, scores[key])
-        ax.plot(recall, precision, label=label, color=colour, lw=2)
+        ax.plot(recall, precision, label=label, color=colour, lw=2, ls=style)
     ax.axhline(float(np.mean(y)), ls=":", color="#999999", lw=1)
     _finish(ax, "Recall", "Precisão", "Precisão × recall no teste")
     _save(fig, path)
@@ -65,7 +66,7 @@ def importance_plot(path: Path, weights: pd.Series) -> None:
     top = weights.sort_values().tail(12)
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
     ax.barh(list(top.index), top.to_numpy(), color="#1f4e79")
-    ax.set_xlabel("Peso médio na decisão (|contribuição| em log-chance)")
+    ax.set_xlabel("|contribuição| média (log-chance)")
     ax.set_title("O que mais pesa no risco (teste)")
     _save(fig, path)
 

@@ -35,6 +35,7 @@ from defasagem.modeling.model import (
     margin,
     usable_columns,
 )
+from defasagem.ptbr import number
 
 # "recente": only the transition just before the one predicted; "todas": every earlier one.
 WINDOWS = ("recente", "todas")
@@ -59,6 +60,11 @@ class Setting:
             )
 
         return make
+
+    def label(self) -> str:
+        """``"gradient_boosting (lightgbm), janela todas: learning_rate=0,03, ..."``."""
+        params = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        return f"{self.candidate} ({self.kind}), janela {self.window}: {params}".replace(".", ",")
 
     def describe(self) -> dict[str, Any]:
         """JSON form for metrics.json and metadata.json."""
@@ -175,9 +181,8 @@ def select(
         )
         trials.append(trial)
         progress(
-            f"{setting.candidate} {setting.params} janela={setting.window}: "
-            f"fora do tempo {_fmt(trial.out_of_time_auc)}, "
-            f"CV por aluno {_fmt(trial.grouped_cv_auc)}"
+            f"{setting.label()} → ROC-AUC fora do tempo {number(trial.out_of_time_auc)}, "
+            f"CV por aluno {number(trial.grouped_cv_auc)}"
         )
     # max() keeps the first of equal scores: the simpler candidates come first in the config.
     best = max(trials, key=lambda t: t.score)
@@ -212,7 +217,3 @@ def _grouped_cv_auc(
             continue
         aucs.append(float(roc_auc_score(held[LABEL], margin(_fit(setting, train, seed), held))))
     return float(np.mean(aucs))
-
-
-def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"

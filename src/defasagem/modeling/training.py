@@ -35,6 +35,7 @@ from defasagem.modeling.evaluation import (
 )
 from defasagem.modeling.metrics import metric_block
 from defasagem.modeling.selection import Selection, select, transition_name, transition_years
+from defasagem.ptbr import number, percent
 
 LABEL_DEFINITION = (
     "1 se Defasagem(t+1) < 0 (atrás da Fase Ideal no ano seguinte); alunos da Fase 0–7 em t "
@@ -71,7 +72,7 @@ def train(
         begin = time.perf_counter()
         yield
         timings[name] = round(time.perf_counter() - begin, 2)
-        progress(f"  {name}: {timings[name]:.1f} s")
+        progress(f"  {name}: {number(timings[name], 1)} s")
 
     config = load_config(config_path)
     with stage("leitura dos dados"):
@@ -90,12 +91,12 @@ def train(
             chunk = pairs[pairs["ano"] == year]
             progress(
                 f"  {transition_name(year)}: {len(chunk)} pares, "
-                f"{chunk[LABEL].mean():.1%} defasados no ano seguinte"
+                f"{percent(chunk[LABEL].mean(), 1)} defasados no ano seguinte"
             )
         scoring_rule = _scoring_rule(table, rules, rule_path)
     with stage(f"seleção em transições de treino (teste {transition_name(test_year)} intocado)"):
         selection = select(pairs, test_year, config, lambda m: progress(f"    {m}"))
-        progress(f"  escolhido: {selection.best.describe()}")
+        progress(f"  escolhido: {selection.best.label()}")
     with stage(f"avaliação no teste {transition_name(test_year)}"):
         run = fit_run(pairs, test_year, selection.best, config)
         scores = score_transition(run, pairs[pairs["ano"] == test_year])
@@ -128,8 +129,8 @@ def train(
     }
     if metrics["leakage_alarm"]:
         progress(
-            f"  ALERTA: ROC-AUC {auc:.3f} > {LEAKAGE_ALARM_AUC} no teste: suspeite de vazamento "
-            "de informação do ano seguinte antes de confiar neste resultado."
+            f"  ALERTA: ROC-AUC {number(auc)} > {number(LEAKAGE_ALARM_AUC, 2)} no teste: "
+            "suspeite de vazamento de informação do ano seguinte antes de confiar neste resultado."
         )
     with stage("pacote do modelo"):
         metadata = _metadata(files, config_path, selection, shipped, scoring_rule, config, timings)
@@ -142,7 +143,7 @@ def train(
             reference=_reference(shipped),
             write_card=lambda folder: write_card(folder, metrics, metadata, run, scores),
         )
-    progress(f"Treino concluído em {time.perf_counter() - started:.1f} s.")
+    progress(f"Treino concluído em {number(time.perf_counter() - started, 1)} s.")
     return TrainingResult(out, metrics, selection)
 
 
