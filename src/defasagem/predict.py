@@ -26,7 +26,7 @@ N_REASONS = 3
 # A year's own rule is trusted for its features only if it reproduces its recorded Fase Ideal.
 RULE_MIN_AGREEMENT = 0.9
 YES_NO = ("fase_ideal_avanca", "tem_historico")
-SIGNED = ("defasagem", "defasagem_anterior", "ganho_fase_anterior", "distancia_fase_ideal_proxima")
+SIGNED = ("defasagem", "defasagem_anterior", "ganho_fase_anterior")
 
 # Output columns of `defasagem predict` (pt-BR: the file goes to coordinators).
 COLUMNS = {
