@@ -92,16 +92,16 @@ def top_reasons(contributions: pd.DataFrame, features: pd.DataFrame) -> list[lis
     values = parts.to_numpy()
     order = np.argsort(-values, axis=1, kind="stable")[:, :N_REASONS]
     names = list(parts.columns)
-    out = []
-    for row, picks in enumerate(order):
-        out.append(
-            [
-                Reason(names[j], features.iloc[row][names[j]], float(values[row, j]))
-                for j in picks
-                if values[row, j] > 0
-            ]
-        )
-    return out
+    # Column arrays once: indexing a DataFrame row by row costs ~1 ms a student.
+    columns = [features[name].to_numpy(dtype=object) for name in names]
+    return [
+        [
+            Reason(names[j], columns[j][row], float(values[row, j]))
+            for j in picks
+            if values[row, j] > 0
+        ]
+        for row, picks in enumerate(order)
+    ]
 
 
 def scoring_rule(

@@ -129,3 +129,29 @@ def test_writing_never_deletes_a_folder_that_is_not_a_bundle(tmp_path: Path) -> 
     a_file.write_text("x", encoding="utf-8")
     with pytest.raises(DefasagemError, match="não é uma pasta"):
         _write(a_file)
+
+
+BLOCK_KEYS = {
+    "n", "positives", "roc_auc", "roc_auc_ci", "pr_auc", "brier", "threshold", "precision",
+    "recall", "f1", "precision_top20", "recall_top20", "new_lag_roc_auc",
+}  # fmt: skip
+
+
+def test_metrics_follow_the_contract_of_design_section_4(synthetic_bundle: Path) -> None:
+    metrics = json.loads((synthetic_bundle / "metrics.json").read_text(encoding="utf-8"))
+    assert isinstance(metrics["label"], str)
+    assert metrics["test_transition"] == "2023->2024"
+    blocks = [
+        metrics["model"],
+        metrics["baselines"]["persistence"],
+        metrics["baselines"]["logistic_defasagem"],
+        *(b["model"] for b in metrics["backtests"]),
+        *(b["persistence"] for b in metrics["backtests"]),
+    ]
+    for block in blocks:
+        assert BLOCK_KEYS <= set(block)
+        assert 0 <= block["roc_auc"] <= 1
+        low, high = block["roc_auc_ci"]
+        assert low <= block["roc_auc"] <= high
+    assert all({"train", "test", "model", "persistence"} <= set(b) for b in metrics["backtests"])
+    assert set(metrics["fairness"]) == {"genero", "tipo_instituicao"}
