@@ -149,7 +149,7 @@ def test_metrics_follow_the_contract_of_design_section_4(synthetic_bundle: Path)
         *(b["persistence"] for b in metrics["backtests"]),
     ]
     for block in blocks:
-        assert BLOCK_KEYS <= set(block)
+        assert set(block) >= BLOCK_KEYS
         assert 0 <= block["roc_auc"] <= 1
         low, high = block["roc_auc_ci"]
         assert low <= block["roc_auc"] <= high
