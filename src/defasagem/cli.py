@@ -204,6 +204,8 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
     if scored.excluded:
         click.echo(f"  {scored.excluded} aluno(s) fora da Fase 0–7 não pontuado(s).")
     click.echo(f"  Regra da Fase Ideal: {scored.rule_source}.")
+    for note in scored.notes():
+        click.echo(f"  Aviso: {note}")
     click.echo(f"Lista gravada em {out}.")
 
 

@@ -42,10 +42,9 @@ FEATURES = (*NUMERIC, *CATEGORICAL)
 # grade or Defasagem, or a rise since last year, never raises the risk; a longer way to next
 # year's ideal phase never lowers it. "Worse engagement does not raise the risk" is then a
 # guarantee of the model, not a hope about the data.
-INDICATORS_AND_GRADES = ("iaa", "ieg", "ips", "ida", "ipp", "ipv", "inde")
+HIGHER_IS_BETTER = ("iaa", "ieg", "ips", "ida", "ipp", "ipv", "inde", "nota_mat", "nota_port")
 RISK_DIRECTION: dict[str, int] = {
-    **dict.fromkeys((*INDICATORS_AND_GRADES, "defasagem", "nota_mat", "nota_port"), -1),
-    "nota_ing": -1,
+    **dict.fromkeys((*HIGHER_IS_BETTER, "nota_ing", "defasagem"), -1),
     **{f"delta_{c}": -1 for c in TRACKED if c != "defasagem"},
     "distancia_fase_ideal_proxima": 1,
 }

@@ -21,6 +21,7 @@ from defasagem.features import CATEGORICAL, DESCRIPTIONS, year_features
 from defasagem.files import write_atomically
 from defasagem.ideal_phase import IdealPhaseRule, fit_rule
 from defasagem.modeling.bundle import Bundle
+from defasagem.ptbr import percent
 
 N_REASONS = 3
 # A year's own rule is trusted for its features only if it reproduces its recorded Fase Ideal.
@@ -37,7 +38,7 @@ COLUMNS = {
     "turma": "Turma",
     "risco": "Risco (%)",
     "faixa": "Faixa",
-    "acompanhar": "Acompanhar (capacidade)",
+    "acompanhar": "Entre os {share} de maior risco",
     "motivo_1": "Motivo 1",
     "motivo_2": "Motivo 2",
     "motivo_3": "Motivo 3",
@@ -68,6 +69,33 @@ class ScoredYear:
     excluded: int
     rule: IdealPhaseRule
     rule_source: str
+    share: float
+    # Scored students whose next-year Fase Ideal is unknown (no birth date), and without a row
+    # in the previous year: both score less precisely, and the user should know.
+    without_birth_date: int = 0
+    without_history: int = 0
+    previous_year_in_file: bool = True
+
+    def notes(self) -> list[str]:
+        """Warnings for the person who runs the scoring (pt-BR)."""
+        notes = []
+        if self.without_birth_date:
+            notes.append(
+                f"{self.without_birth_date} aluno(s) sem data de nascimento: a Fase Ideal do "
+                "ano que vem não pôde ser calculada e o risco deles é menos preciso."
+            )
+        if not self.previous_year_in_file:
+            notes.append(
+                f"o arquivo não traz {self.year - 1}: sem o ano anterior, o histórico (evolução "
+                "dos indicadores, fases avançadas) não entra; junte a planilha de "
+                f"{self.year - 1} com outro --data."
+            )
+        elif self.without_history:
+            notes.append(
+                f"{self.without_history} aluno(s) sem avaliação em {self.year - 1} (novos no "
+                "programa): pontuados sem histórico, com menos precisão."
+            )
+        return notes
 
 
 def display(feature: str, value: object) -> str:
@@ -158,7 +186,23 @@ def score_year(
     result["acompanhar"] = result["posicao"] <= capacity
     for k in range(N_REASONS):
         result[f"motivo_{k + 1}"] = [r[k].text if k < len(r) else "" for r in reasons]
-    return ScoredYear(year, result, reasons, int((~in_scope).sum()), used, source)
+    return ScoredYear(
+        year,
+        result,
+        reasons,
+        int((~in_scope).sum()),
+        used,
+        source,
+        bundle.policy.share,
+        without_birth_date=int(features["fase_ideal_proxima"].isna().sum()),
+        without_history=int((features["tem_historico"] == 0).sum()),
+        previous_year_in_file=bool((table["ano"] == year - 1).any()),
+    )
+
+
+def column_names(share: float) -> list[str]:
+    """The Portuguese headers of the ranked list, for a capacity ``share``."""
+    return [name.format(share=percent(share)) for name in COLUMNS.values()]
 
 
 def readable(scored: ScoredYear) -> pd.DataFrame:
@@ -166,7 +210,9 @@ def readable(scored: ScoredYear) -> pd.DataFrame:
     table = scored.table.copy()
     table["risco"] = (100 * table["probabilidade"]).round(1)
     table["acompanhar"] = np.where(table["acompanhar"], "sim", "não")
-    return table[list(COLUMNS)].rename(columns=COLUMNS)
+    table = table[list(COLUMNS)]
+    table.columns = column_names(scored.share)
+    return table
 
 
 def write_ranked(scored: ScoredYear, out: Path) -> None:

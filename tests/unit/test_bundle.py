@@ -155,3 +155,27 @@ def test_metrics_follow_the_contract_of_design_section_4(synthetic_bundle: Path)
         assert low <= block["roc_auc"] <= high
     assert all({"train", "test", "model", "persistence"} <= set(b) for b in metrics["backtests"])
     assert set(metrics["fairness"]) == {"genero", "tipo_instituicao"}
+
+
+def test_an_edited_threshold_in_metadata_is_refused(bundle_copy: Path) -> None:
+    path = bundle_copy / "metadata.json"
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    metadata["policy"]["threshold"] = 0.01
+    path.write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(DefasagemError, match=r"metadata\.json foi alterado depois do treino"):
+        load_bundle(bundle_copy)
+    metadata["bundle_format"] = 99
+    path.write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(DefasagemError, match="formato de pacote 99 não suportado"):
+        load_bundle(bundle_copy)
+
+
+def test_an_unreadable_model_file_is_an_error_not_a_traceback(
+    bundle_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_: Path) -> None:
+        raise EOFError
+
+    monkeypatch.setattr("defasagem.modeling.bundle.joblib.load", broken)
+    with pytest.raises(DefasagemError, match=r"model\.joblib ilegível \(EOFError\)"):
+        load_bundle(bundle_copy)

@@ -80,3 +80,18 @@ def test_error_rates_by_group_with_counts() -> None:
         "M": {"n": 3, "positives": 1, "fnr": 0.0, "fpr": 0.0},
     }
     assert error_rates_by_group([0], [1], ["X"])["X"]["fnr"] is None
+
+
+def test_a_block_of_nobody_or_of_one_outcome_has_no_auc_instead_of_failing() -> None:
+    empty = metric_block([], [], defasagem_t=[], threshold=0.5, seed=0, n_boot=100)
+    assert empty["n"] == 0
+    assert empty["roc_auc"] is None
+    assert empty["roc_auc_ci"] is None
+    assert empty["pr_auc"] is None
+    assert empty["brier"] is None
+    single = metric_block(
+        [1, 1, 1], [0.9, 0.2, 0.6], defasagem_t=[-1, 0, 0], threshold=0.5, seed=0, n_boot=100
+    )
+    assert single["roc_auc"] is None
+    assert single["pr_auc"] is None
+    assert single["recall"] == pytest.approx(2 / 3)

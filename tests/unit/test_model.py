@@ -81,3 +81,20 @@ def test_grouped_folds_never_split_a_student() -> None:
 def test_labels_are_needed_in_training_pairs() -> None:
     pairs = random_pairs(years=(2021,))
     assert pairs[LABEL].nunique() == 2
+
+
+def test_category_columns_arriving_as_floats_or_pd_na_score_like_missing() -> None:
+    pairs = random_pairs()
+    model, _ = fit_calibrated(factory("lightgbm", {"n_estimators": 30}), pairs, seed=0)
+    test = random_pairs(years=(2024,), n=5, seed=4)
+    as_nan = test.assign(genero=np.nan, tipo_instituicao=np.nan)
+    as_float = test.assign(genero=np.nan, tipo_instituicao=np.nan).astype(
+        {"genero": "float64", "tipo_instituicao": "float64"}
+    )
+    as_na = test.assign(
+        genero=pd.array([pd.NA] * 5, dtype="string"),
+        tipo_instituicao=pd.array([pd.NA] * 5, dtype="string"),
+    )
+    expected = model.predict_proba(as_nan)
+    np.testing.assert_allclose(model.predict_proba(as_float), expected)
+    np.testing.assert_allclose(model.predict_proba(as_na), expected)

@@ -15,7 +15,14 @@ from defasagem.data.ingest import IngestResult, ingest_files
 from defasagem.errors import DefasagemError
 from defasagem.ideal_phase import IdealPhaseRule
 from defasagem.modeling.bundle import Bundle, load_bundle
-from defasagem.predict import COLUMNS, display, readable, score_year, top_reasons, write_ranked
+from defasagem.predict import (
+    column_names,
+    display,
+    readable,
+    score_year,
+    top_reasons,
+    write_ranked,
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +70,11 @@ def test_the_latest_year_is_ranked_with_bands_capacity_and_reasons(
     scored = score_year(bundle, table)
     ranked = scored.table
     assert scored.year == 2024
+    assert scored.without_birth_date == 0
+    assert scored.notes() == [
+        f"{scored.without_history} aluno(s) sem avaliação em 2023 (novos no programa): "
+        "pontuados sem histórico, com menos precisão."
+    ]
     assert scored.rule_source == "aprendida das linhas de 2024"
     latest = table[table["ano"] == 2024]
     assert scored.excluded == int((~latest["fase"].between(0, 7)).sum()) > 0
@@ -79,14 +91,16 @@ def test_the_latest_year_is_ranked_with_bands_capacity_and_reasons(
     assert all(r.contribution > 0 for r in top)
     assert [r.contribution for r in top] == sorted((r.contribution for r in top), reverse=True)
     shown = readable(scored)
-    assert list(shown.columns) == list(COLUMNS.values())
-    assert set(shown["Acompanhar (capacidade)"]) == {"sim", "não"}
+    assert list(shown.columns) == column_names(0.2)
+    assert "Entre os 20 % de maior risco" in shown.columns
+    assert set(shown["Entre os 20 % de maior risco"]) == {"sim", "não"}
 
 
 def test_a_single_year_file_without_history_is_scored_with_the_bundles_rule(
     bundle: Bundle, tmp_path: Path
 ) -> None:
     records = [row_2023(f"RA-{i}", IEG=float(i % 10)) for i in range(12)]
+    records[0]["Data de Nasc"] = None
     records.append(row_2023("RA-99", Fase="FASE 8", **{"Fase Ideal": "Fase 8 (Universitários)"}))
     book = write_workbook(
         tmp_path / "um_ano.xlsx", {"PEDE2023": (HEADERS_2023, rows_of(HEADERS_2023, records))}
@@ -96,6 +110,9 @@ def test_a_single_year_file_without_history_is_scored_with_the_bundles_rule(
     assert "do pacote do modelo" in scored.rule_source
     assert len(scored.table) == 12
     assert scored.excluded == 1
+    notes = scored.notes()
+    assert notes[0].startswith("1 aluno(s) sem data de nascimento")
+    assert "o arquivo não traz 2022" in notes[1]
     explicit = IdealPhaseRule(2023, 12, 31, (8, 10, 12, 14, 15, 16, 17, 18), 1.0, 0)
     again = score_year(bundle, ingest_files([book]).table, rule=explicit)
     assert again.rule_source == "arquivo informado (--rule)"
@@ -118,7 +135,7 @@ def test_csv_and_excel_outputs_hold_the_same_ranked_list(
     write_ranked(scored, tmp_path / "r.xlsx")
     from_csv = pd.read_csv(tmp_path / "r.csv", sep=";", decimal=",", encoding="utf-8-sig")
     from_xlsx = pd.read_excel(tmp_path / "r.xlsx")
-    assert list(from_csv.columns) == list(COLUMNS.values())
+    assert list(from_csv.columns) == column_names(bundle.policy.share)
     pd.testing.assert_frame_equal(from_csv.fillna(""), from_xlsx.fillna(""), check_dtype=False)
     np.testing.assert_allclose(
         from_csv["Risco (%)"], (100 * scored.table["probabilidade"]).round(1)

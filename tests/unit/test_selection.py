@@ -12,6 +12,7 @@ from defasagem.modeling.candidates import Candidate, TrainingConfig
 from defasagem.modeling.selection import (
     Setting,
     Trial,
+    _wrong_direction,
     check_both_classes,
     select,
     transition_name,
@@ -82,3 +83,21 @@ def test_a_validation_transition_with_one_outcome_is_refused() -> None:
     pairs[LABEL] = 1
     with pytest.raises(DefasagemError, match=r"40 aluno\(s\) defasado\(s\) e 0 em dia"):
         check_both_classes(pairs, "transição de validação 2022->2023")
+
+
+def test_a_linear_setting_that_contradicts_pedagogic_sense_is_not_chosen() -> None:
+    pairs = random_pairs(years=(2021, 2022, 2023))
+    # Make higher engagement look risky: the regression learns the wrong sign for IEG.
+    pairs[LABEL] = (pairs["ieg"] + np.random.default_rng(1).normal(0, 1, len(pairs)) > 5).astype(
+        "int64"
+    )
+    logistic = Setting("regressao_logistica", "logistic", {"C": 1.0}, "todas")
+    assert "ieg" in _wrong_direction(pairs, logistic, seed=0)
+    trees = Setting("gradient_boosting", "lightgbm", {"n_estimators": 30}, "todas")
+    assert _wrong_direction(pairs, trees, seed=0) == ()
+    selection = select(pairs, 2023, CONFIG)
+    assert selection.best.kind == "lightgbm"
+    flagged = [t for t in selection.trials if t.wrong_direction]
+    assert flagged
+    assert all(t.setting.kind == "logistic" for t in flagged)
+    assert "ieg" in selection.describe()["trials"][0]["wrong_direction"]

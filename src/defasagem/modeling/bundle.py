@@ -72,7 +72,7 @@ class Bundle:
 
     @property
     def version(self) -> str:
-        """The model version (creation time and a short checksum)."""
+        """The model version (UTC creation time, to the second)."""
         return str(self.metadata["model_version"])
 
 
@@ -116,7 +116,8 @@ def write_bundle(
             for p in sorted(staging.iterdir())
             if p.is_file() and p.name != METADATA
         }
-        _write_json(staging / METADATA, {**metadata, "files": checksums})
+        complete = {**metadata, "bundle_format": BUNDLE_FORMAT, "files": checksums}
+        _write_json(staging / METADATA, {**complete, "metadata_sha256": _digest(complete)})
         os.chmod(staging, 0o777 & ~_umask())
         _replace_dir(staging, out)
     except OSError as exc:
@@ -129,6 +130,13 @@ def write_bundle(
         raise
 
 
+def _digest(metadata: dict[str, Any]) -> str:
+    """sha256 of the metadata's canonical JSON: an edit of the threshold, the bands or the rule
+    (which change predictions) is caught like an edit of any other file."""
+    text = json.dumps(metadata, ensure_ascii=False, sort_keys=True, default=_jsonable)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -138,8 +146,9 @@ def _umask() -> int:
 def _replace_dir(staging: Path, out: Path) -> None:
     """Swap the finished directory in; the previous bundle is removed only afterwards."""
     if out.exists():
-        old = out.with_name(f".{out.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
+        # A unique name: two trainings into the same folder never delete each other's copy.
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        old.rmdir()
         out.rename(old)
         staging.rename(out)
         shutil.rmtree(old, ignore_errors=True)
@@ -167,7 +176,21 @@ def load_bundle(path: Path) -> Bundle:
             "Treine um com: defasagem train --data ARQUIVO --out PASTA"
         )
     metadata = _read_json(path / METADATA)
-    problems = _checksum_problems(path, metadata.get("files", {}))
+    recorded = metadata.pop("metadata_sha256", None)
+    if metadata.get("bundle_format") != BUNDLE_FORMAT:
+        raise DefasagemError(
+            f"{path}: formato de pacote {metadata.get('bundle_format')!r} não suportado por esta "
+            f"versão (esperado {BUNDLE_FORMAT}); treine de novo com: defasagem train"
+        )
+    problems = (
+        []
+        if recorded == _digest(metadata)
+        else [
+            f"{METADATA} foi alterado depois do treino (limiar, faixas ou regra podem ter mudado); "
+            "restaure o pacote original ou treine de novo"
+        ]
+    )
+    problems += _checksum_problems(path, metadata.get("files", {}))
     problems += _version_problems(metadata.get("versions", {}))
     if list(metadata.get("features", {})) != list(FEATURES):
         problems.append(
@@ -176,7 +199,14 @@ def load_bundle(path: Path) -> Bundle:
         )
     if problems:
         raise DefasagemError(f"{path}: pacote de modelo recusado: " + "; ".join(problems) + ".")
-    model = joblib.load(path / MODEL)
+    # Only load bundles you trust: a pickle can run code. The checksums catch corruption and
+    # accidental edits, not a deliberate forgery.
+    try:
+        model = joblib.load(path / MODEL)
+    except Exception as exc:  # any unpickling failure means the same thing to the user
+        raise DefasagemError(
+            f"{path}: {MODEL} ilegível ({type(exc).__name__}); treine de novo."
+        ) from None
     if not isinstance(model, CalibratedModel):
         raise DefasagemError(f"{path}: {MODEL} não contém um modelo do defasagem.")
     policy_data = metadata["policy"]

@@ -57,6 +57,7 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
     policy = metrics["policy"]
     history = metrics["by_history"]
     rule = metadata["ideal_phase_rule"]
+    shipped = metadata["policy"]
     lines = [
         "# Modelo de alerta de defasagem — cartão do modelo",
         "",
@@ -130,12 +131,12 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         f"{percent(policy['mean_probability_test'])} e a parcela real "
         f"{percent(policy['prevalence_test'])}: quando o ano é atípico, a ordem dos alunos "
         "continua confiável, a probabilidade exata menos. As faixas seguem a capacidade "
-        f"da equipe: **alto** a partir de {percent(policy['bands']['alto'])} (os "
-        f"{percent(policy['share'])} de maior risco nos anos de treino), **médio** a partir de "
-        f"{percent(policy['bands']['médio'])}, **baixo** abaixo disso.",
+        f"da equipe: no modelo em uso, **alto** a partir de {percent(shipped['bands']['alto'])} "
+        f"(os {percent(shipped['share'])} de maior risco da transição de treino mais recente), "
+        f"**médio** a partir de {percent(shipped['bands']['médio'])}, **baixo** abaixo disso.",
         "",
         f"A parcela de alunos defasados no ano seguinte muda de um ano para outro "
-        f"({percent(policy['prevalence_train'])} nos anos de treino, "
+        f"({percent(policy['prevalence_latest_train'])} na última transição antes do teste, "
         f"{percent(policy['prevalence_test'])} no teste). Com o limiar fixo, a faixa alta "
         f"marcou {percent(policy['flagged_share_test'])} dos alunos do teste: quando o risco "
         "cai, menos alunos passam do limiar. Como a lista sai ordenada, a equipe completa sua "
@@ -194,7 +195,13 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         "|---|---|---|---|---|---|",
     ]
     for item in metrics["backtests"]:
-        note = "usada na escolha do modelo (otimista)" if item["used_for_selection"] else ""
+        note = (
+            "usada na escolha do modelo (otimista)"
+            if item["used_for_selection"]
+            else "configuração escolhida com dados posteriores"
+            if item.get("setting_chosen_with_later_data")
+            else ""
+        )
         lines.append(
             f"| {', '.join(item['train'])} | {item['test']} | {item['model']['n']} | "
             f"{number(item['model']['roc_auc'])} | "

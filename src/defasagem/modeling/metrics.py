@@ -29,10 +29,15 @@ def metric_block(
     seed: int,
     n_boot: int = 1000,
 ) -> dict[str, Any]:
-    """Every metric of DESIGN §4 for one score on one test set."""
+    """Every metric of DESIGN §4 for one score on one test set.
+
+    Metrics that need both outcomes (ROC-AUC and its interval, PR-AUC) are None when the
+    population holds one outcome only or nobody (e.g. no new student in a year).
+    """
     labels = np.asarray(y, dtype=np.int64)
     scores = np.asarray(score, dtype=np.float64)
     current = np.asarray(defasagem_t, dtype=np.float64)
+    both = len(np.unique(labels)) == 2
     flagged = scores >= threshold
     precision, recall, f1 = _precision_recall_f1(labels, flagged)
     top_precision, top_recall = top_share_precision_recall(labels, scores, TOP_SHARE)
@@ -41,9 +46,9 @@ def metric_block(
         "n": len(labels),
         "positives": int(labels.sum()),
         "roc_auc": _auc(labels, scores),
-        "roc_auc_ci": bootstrap_auc_ci(labels, scores, seed=seed, n_boot=n_boot),
-        "pr_auc": float(average_precision_score(labels, scores)),
-        "brier": float(brier_score_loss(labels, np.clip(scores, 0, 1))),
+        "roc_auc_ci": bootstrap_auc_ci(labels, scores, seed=seed, n_boot=n_boot) if both else None,
+        "pr_auc": float(average_precision_score(labels, scores)) if both else None,
+        "brier": float(brier_score_loss(labels, np.clip(scores, 0, 1))) if len(labels) else None,
         "threshold": float(threshold),
         "precision": precision,
         "recall": recall,
@@ -57,7 +62,7 @@ def metric_block(
 
 def _auc(labels: npt.NDArray[np.int64], scores: Array) -> float | None:
     """ROC-AUC, or None when only one class is present (it is undefined then)."""
-    if labels.min(initial=0) == labels.max(initial=0) or len(np.unique(labels)) < 2:
+    if len(np.unique(labels)) < 2:
         return None
     return float(roc_auc_score(labels, scores))
 
@@ -84,7 +89,7 @@ def top_share_precision_recall(
     labels = np.asarray(y, dtype=np.float64)
     scores = np.asarray(score, dtype=np.float64)
     k = math.ceil(share * len(labels))
-    if k == 0 or not labels.any():
+    if k == 0 or not labels.any():  # nobody, or nobody to find
         return 0.0, 0.0
     cut = np.sort(scores)[::-1][k - 1]
     above = scores > cut

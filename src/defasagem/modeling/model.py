@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
+from defasagem.errors import DefasagemError
 from defasagem.features import CATEGORICAL, FEATURES, LABEL, NUMERIC
 
 Array = npt.NDArray[np.float64]
@@ -38,8 +39,16 @@ def usable_columns(pairs: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 def feature_frame(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Exactly the model's input columns, in order (what the pipeline is fit and applied on)."""
-    return pairs.loc[:, list(FEATURES)]
+    """Exactly the model's input columns, in order (what the pipeline is fit and applied on).
+
+    Category columns become object columns with NaN for missing, whatever they arrived as
+    (all-null floats, ``pd.NA`` strings): the encoders see one kind of "missing".
+    """
+    frame = pairs.loc[:, list(FEATURES)].copy()
+    for name in CATEGORICAL:
+        values = frame[name].astype("object")
+        frame[name] = values.where(frame[name].notna(), np.nan)
+    return frame
 
 
 def margin(pipeline: Pipeline, features: pd.DataFrame) -> Array:
@@ -55,6 +64,8 @@ def margin(pipeline: Pipeline, features: pd.DataFrame) -> Array:
 def grouped_folds(groups: pd.Series, seed: int) -> list[tuple[Rows, Rows]]:
     """Folds that keep every row of a student on the same side."""
     n_splits = min(FOLDS, int(groups.nunique()))
+    if n_splits < 2:
+        raise DefasagemError("são necessários ao menos dois alunos para validar o modelo.")
     splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros(len(groups)), groups=groups))
 
@@ -116,7 +127,10 @@ def source_feature(transformed: str) -> str:
     block, _, name = transformed.partition("__")
     if block == "cat":
         # One-hot columns are "genero_Feminino"; an ordinal-encoded column keeps the name.
-        return next(c for c in CATEGORICAL if name == c or name.startswith(f"{c}_"))
+        for column in CATEGORICAL:
+            if name == column or name.startswith(f"{column}_"):
+                return column
+        raise ValueError(f"coluna transformada desconhecida: {transformed}")
     return name.removeprefix("missingindicator_")
 
 

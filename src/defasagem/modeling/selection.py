@@ -26,7 +26,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from defasagem.errors import DefasagemError
-from defasagem.features import LABEL
+from defasagem.features import LABEL, RISK_DIRECTION
 from defasagem.modeling.candidates import TrainingConfig, build_pipeline
 from defasagem.modeling.model import (
     PipelineFactory,
@@ -83,6 +83,8 @@ class Trial:
     setting: Setting
     out_of_time_auc: float | None
     grouped_cv_auc: float
+    # Features whose learned effect contradicts RISK_DIRECTION (e.g. higher IEG → more risk).
+    wrong_direction: tuple[str, ...] = ()
 
     @property
     def score(self) -> float:
@@ -103,7 +105,10 @@ class Selection:
         """JSON form for metrics.json."""
         return {
             "validation_transition": transition_name(self.validation_year),
-            "criterion": "média da ROC-AUC fora do tempo e da validação cruzada por aluno",
+            "criterion": (
+                "média da ROC-AUC fora do tempo e da validação cruzada por aluno, entre as "
+                "configurações cujos efeitos respeitam o bom senso pedagógico (RISK_DIRECTION)"
+            ),
             "chosen": self.best.describe(),
             "trials": [
                 {
@@ -111,6 +116,7 @@ class Selection:
                     "out_of_time_roc_auc": t.out_of_time_auc,
                     "grouped_cv_roc_auc": t.grouped_cv_auc,
                     "score": t.score,
+                    "wrong_direction": list(t.wrong_direction),
                 }
                 for t in self.trials
             ],
@@ -178,15 +184,38 @@ def select(
             setting,
             _out_of_time_auc(training, validation, setting, config.seed),
             _grouped_cv_auc(training, validation, setting, config.seed),
+            _wrong_direction(window_pairs(pairs, test_year, setting.window), setting, config.seed),
         )
         trials.append(trial)
+        against = f"; contraria o bom senso em {', '.join(trial.wrong_direction)}"
         progress(
             f"{setting.label()} → ROC-AUC fora do tempo {number(trial.out_of_time_auc)}, "
             f"CV por aluno {number(trial.grouped_cv_auc)}"
+            + (against if trial.wrong_direction else "")
         )
+    sensible = [t for t in trials if not t.wrong_direction] or trials
     # max() keeps the first of equal scores: the simpler candidates come first in the config.
-    best = max(trials, key=lambda t: t.score)
+    best = max(sensible, key=lambda t: t.score)
     return Selection(best.setting, validation_year, tuple(trials))
+
+
+def _wrong_direction(train: pd.DataFrame, setting: Setting, seed: int) -> tuple[str, ...]:
+    """Features a linear setting, fit on the training pairs, weighs against RISK_DIRECTION.
+
+    The tree candidate is held to those directions by monotone constraints; a logistic
+    regression on correlated indicators can learn "higher IEG, more risk", which would show
+    coordinators a reason that contradicts the data's meaning.
+    """
+    if setting.kind != "logistic":
+        return ()
+    pipeline = _fit(setting, train, seed)
+    names = pipeline[:-1].get_feature_names_out()
+    coefficients = pipeline[-1].coef_[0]
+    return tuple(
+        name.removeprefix("num__")
+        for name, coefficient in zip(names, coefficients, strict=True)
+        if coefficient * RISK_DIRECTION.get(name.removeprefix("num__"), 0) < 0
+    )
 
 
 def _fit(setting: Setting, train: pd.DataFrame, seed: int) -> Pipeline:
@@ -211,8 +240,9 @@ def _grouped_cv_auc(
         extra = extra.iloc[0:0]  # the validation transition is itself the most recent one
     aucs: list[float] = []
     for fit_rows, held_rows in grouped_folds(validation["ra"], seed):
-        train = pd.concat([validation.iloc[fit_rows], extra])
         held = validation.iloc[held_rows]
+        # Earlier years of the held-out students stay out too: folds are by student.
+        train = pd.concat([validation.iloc[fit_rows], extra[~extra["ra"].isin(held["ra"])]])
         if held[LABEL].nunique() < 2:
             continue
         aucs.append(float(roc_auc_score(held[LABEL], margin(_fit(setting, train, seed), held))))

@@ -34,7 +34,13 @@ from defasagem.modeling.evaluation import (
     score_transition,
 )
 from defasagem.modeling.metrics import metric_block
-from defasagem.modeling.selection import Selection, select, transition_name, transition_years
+from defasagem.modeling.selection import (
+    Selection,
+    check_both_classes,
+    select,
+    transition_name,
+    transition_years,
+)
 from defasagem.ptbr import number, percent
 
 LABEL_DEFINITION = (
@@ -99,7 +105,9 @@ def train(
         progress(f"  escolhido: {selection.best.label()}")
     with stage(f"avaliação no teste {transition_name(test_year)}"):
         run = fit_run(pairs, test_year, selection.best, config)
-        scores = score_transition(run, pairs[pairs["ano"] == test_year])
+        test = pairs[pairs["ano"] == test_year]
+        check_both_classes(test, f"transição de teste {transition_name(test_year)}")
+        scores = score_transition(run, test, config.threshold_share)
         evaluation = evaluate_test(run, scores, config)
         scenario = _next_rule_scenario(table, rules, test_year, run, config)
     with stage("backtests"):
@@ -219,13 +227,12 @@ def _metadata(
 ) -> dict[str, Any]:
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     return {
-        "bundle_format": bundle_files.BUNDLE_FORMAT,
         "model_version": created.strftime("%Y%m%d-%H%M%S"),
         "created_at": created.isoformat(),
         "versions": bundle_files.library_versions(),
         "label": LABEL_DEFINITION,
         "features": {name: ("category" if name in CATEGORICAL else "float64") for name in FEATURES},
-        "features_used": [*shipped.model.numeric, *CATEGORICAL],
+        "features_used": [*shipped.model.numeric, *shipped.model.categorical],
         "setting": selection.best.describe(),
         "policy": shipped.policy.describe(),
         "ideal_phase_rule": rule.to_dict(),
