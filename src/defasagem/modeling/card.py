@@ -129,8 +129,9 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         "A pontuação é uma probabilidade calibrada nos anos de treino: entre alunos com 70 %, "
         "cerca de 7 em 10 ficaram defasados no ano seguinte. No teste, a média prevista foi "
         f"{percent(policy['mean_probability_test'])} e a parcela real "
-        f"{percent(policy['prevalence_test'])}: quando o ano é atípico, a ordem dos alunos "
-        "continua confiável, a probabilidade exata menos. As faixas seguem a capacidade "
+        f"{percent(policy['prevalence_test'])}{_slope_note(metrics.get('calibration'))}: quando "
+        "o ano é atípico, a ordem dos alunos continua confiável, a probabilidade exata menos. "
+        "As faixas seguem a capacidade "
         f"da equipe: no modelo em uso, **alto** a partir de {percent(shipped['bands']['alto'])} "
         f"(os {percent(shipped['share'])} de maior risco da transição de treino mais recente), "
         f"**médio** a partir de {percent(shipped['bands']['médio'])}, **baixo** abaixo disso.",
@@ -221,6 +222,14 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         "",
     ]
     return "\n".join(lines)
+
+
+def _slope_note(calibration: dict[str, float] | None) -> str:
+    if calibration is None:
+        return ""
+    slope = calibration["slope"]
+    reading = "as probabilidades extremas exageram" if slope < 1 else "são modestas demais"
+    return f" (inclinação de calibração {number(slope, 2)}: {reading} um pouco)"
 
 
 def _largest_gaps(fairness: dict[str, Any], share: float, min_positives: int = 20) -> list[str]:
