@@ -190,6 +190,11 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
     from defasagem.modeling.bundle import load_bundle
     from defasagem.predict import score_year, write_ranked
 
+    if any(out.resolve() == path.resolve() for path in files):
+        raise DefasagemError(
+            f"{out}: a saída é um dos arquivos de --data; escolha outro nome para não "
+            "sobrescrever a exportação PEDE."
+        )
     bundle = load_bundle(model_dir)
     table = ingest_files(list(files)).table
     rule = read_rule_file(rule_path) if rule_path is not None else None

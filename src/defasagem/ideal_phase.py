@@ -13,6 +13,7 @@ operator can replace it when the NGO changes its policy.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -29,6 +30,8 @@ from defasagem.errors import DefasagemError
 PHASES = tuple(range(1, 9))
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MIN_ROWS = 30
+# Plausible ages for the first and the last band (the NGO serves children to young adults).
+MIN_AGE, MAX_AGE = 3, 30
 
 IntArray = npt.NDArray[np.int64]
 
@@ -66,29 +69,57 @@ class IdealPhaseRule:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IdealPhaseRule:
-        """Read the JSON form back, checking it is a usable rule."""
+        """Read the JSON form back, checking it is a usable rule (whole numbers, no guessing)."""
         try:
+            ages = data["lowest_age"]
+            if not isinstance(ages, list | tuple):
+                raise DefasagemError(
+                    "regra de Fase Ideal inválida: 'lowest_age' deve ser uma lista"
+                )
             rule = cls(
-                learned_from=int(data["learned_from"]),
-                reference_month=int(data["reference_month"]),
-                reference_day=int(data["reference_day"]),
-                lowest_age=tuple(int(a) for a in data["lowest_age"]),
+                learned_from=_whole(data["learned_from"], "learned_from"),
+                reference_month=_whole(data["reference_month"], "reference_month"),
+                reference_day=_whole(data["reference_day"], "reference_day"),
+                lowest_age=tuple(_whole(a, "lowest_age") for a in ages),
                 agreement=float(data["agreement"]),
-                rows=int(data["rows"]),
+                rows=_whole(data["rows"], "rows"),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except KeyError as exc:
+            raise DefasagemError(f"regra de Fase Ideal inválida: falta o campo {exc}") from None
+        except (TypeError, ValueError):
             raise DefasagemError(
-                f"regra de Fase Ideal inválida: campo ausente ou errado ({exc})"
+                "regra de Fase Ideal inválida: 'agreement' deve ser um número"
             ) from None
-        if len(rule.lowest_age) != len(PHASES) or list(rule.lowest_age) != sorted(rule.lowest_age):
+        increasing = all(a < b for a, b in itertools.pairwise(rule.lowest_age))
+        if len(rule.lowest_age) != len(PHASES) or not increasing:
             raise DefasagemError(
-                "regra de Fase Ideal inválida: 'lowest_age' deve ter 8 idades em ordem crescente"
+                "regra de Fase Ideal inválida: 'lowest_age' deve ter 8 idades em ordem "
+                f"estritamente crescente (recebido {list(rule.lowest_age)})"
             )
-        if not 1 <= rule.reference_month <= 12 or not (
-            1 <= rule.reference_day <= _DAYS_IN_MONTH[rule.reference_month - 1]
-        ):
-            raise DefasagemError("regra de Fase Ideal inválida: dia de referência inexistente")
+        if rule.lowest_age[0] < MIN_AGE or rule.lowest_age[-1] > MAX_AGE:
+            raise DefasagemError(
+                f"regra de Fase Ideal inválida: idades fora de {MIN_AGE} a {MAX_AGE} anos"
+            )
+        if not 1 <= rule.reference_month <= 12:
+            raise DefasagemError(
+                f"regra de Fase Ideal inválida: mês de referência {rule.reference_month} "
+                "inexistente (use 1 a 12)"
+            )
+        if not 1 <= rule.reference_day <= _DAYS_IN_MONTH[rule.reference_month - 1]:
+            raise DefasagemError(
+                f"regra de Fase Ideal inválida: dia de referência {rule.reference_day}/"
+                f"{rule.reference_month} inexistente"
+            )
         return rule
+
+
+def _whole(value: object, key: str) -> int:
+    """A whole number, or a Portuguese error: 18.5 or true are never rounded into an age."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DefasagemError(
+            f"regra de Fase Ideal inválida: '{key}' deve ser um número inteiro (recebido {value!r})"
+        )
+    return value
 
 
 def birth_arrays(dates: Sequence[dt.date | None] | pd.Series) -> tuple[IntArray, IntArray]:
@@ -175,8 +206,16 @@ def read_rule_file(path: Path) -> IdealPhaseRule:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DefasagemError(f"{path}: arquivo da regra da Fase Ideal não encontrado.") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise DefasagemError(f"{path}: regra da Fase Ideal ilegível ({exc}).") from None
+    except IsADirectoryError:
+        raise DefasagemError(f"{path}: é uma pasta, não um arquivo de regra.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefasagemError(
+            f"{path}: regra da Fase Ideal ilegível ({type(exc).__name__})."
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        lineno = getattr(exc, "lineno", None)
+        where = f" perto da linha {lineno}" if lineno else ""
+        raise DefasagemError(f"{path}: regra da Fase Ideal em TOML inválido{where}.") from None
     try:
         return IdealPhaseRule.from_dict(data)
     except DefasagemError as exc:

@@ -11,7 +11,13 @@ import pytest
 
 from defasagem.errors import DefasagemError
 from defasagem.features import FEATURES, LABEL
-from defasagem.modeling.bundle import REFERENCE, load_bundle, write_bundle
+from defasagem.modeling.bundle import (
+    REFERENCE,
+    _digest,
+    check_output_folder,
+    load_bundle,
+    write_bundle,
+)
 
 
 @pytest.fixture
@@ -68,7 +74,7 @@ def test_other_library_versions_are_refused_with_what_to_do(bundle_copy: Path) -
     metadata["versions"]["scikit-learn"] = "0.24.2"
     del metadata["files"]["schema.json"]
     metadata["features"] = {"idade": "float64"}
-    path.write_text(json.dumps(metadata), encoding="utf-8")
+    resign(path, metadata)
     with pytest.raises(DefasagemError) as error:
         load_bundle(bundle_copy)
     message = str(error.value)
@@ -78,7 +84,40 @@ def test_other_library_versions_are_refused_with_what_to_do(bundle_copy: Path) -
     assert "lista de variáveis" in message
 
 
+def resign(path: Path, metadata: dict[str, object]) -> None:
+    """Write edited metadata with a valid integrity digest, to reach the later checks."""
+    metadata.pop("metadata_sha256", None)
+    path.write_text(json.dumps({**metadata, "metadata_sha256": _digest(metadata)}), "utf-8")
+
+
+def test_metadata_with_wrong_types_or_from_an_older_version_is_refused(bundle_copy: Path) -> None:
+    path = bundle_copy / "metadata.json"
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    resign(path, {**metadata, "versions": ["a"]})
+    with pytest.raises(DefasagemError, match="incompleto ou com valores de tipo errado"):
+        load_bundle(bundle_copy)
+    resign(path, {**metadata, "policy": 3})
+    with pytest.raises(DefasagemError, match=r"metadata\.json inválido"):
+        load_bundle(bundle_copy)
+    del metadata["metadata_sha256"]
+    path.write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(DefasagemError, match="versão anterior do defasagem"):
+        load_bundle(bundle_copy)
+
+
+def test_an_edited_rule_or_plot_in_the_bundle_is_refused(bundle_copy: Path) -> None:
+    (bundle_copy / "roc.png").unlink()
+    rule = bundle_copy / "ideal_phase_rule.toml"
+    rule.write_text(rule.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with pytest.raises(DefasagemError) as error:
+        load_bundle(bundle_copy)
+    assert "falta o arquivo roc.png" in str(error.value)
+    assert "ideal_phase_rule.toml foi alterado" in str(error.value)
+
+
 def test_a_folder_that_is_not_a_bundle_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DefasagemError, match="a pasta do modelo não existe"):
+        load_bundle(tmp_path / "nada")
     with pytest.raises(DefasagemError, match="não é um pacote de modelo"):
         load_bundle(tmp_path)
     (tmp_path / "metadata.json").write_text("[1]", encoding="utf-8")
@@ -122,9 +161,22 @@ def test_writing_never_deletes_a_folder_that_is_not_a_bundle(tmp_path: Path) -> 
     folder = tmp_path / "documentos"
     folder.mkdir()
     (folder / "importante.txt").write_text("não apague", encoding="utf-8")
-    with pytest.raises(DefasagemError, match="não está vazia e não é um pacote"):
+    with pytest.raises(DefasagemError, match=r"não é um pacote de modelo \(importante\.txt\)"):
         _write(folder)
     assert (folder / "importante.txt").exists()
+    # A stray metadata.json does not make a folder a bundle.
+    (folder / "metadata.json").write_text('{"nome": "outro"}', encoding="utf-8")
+    with pytest.raises(DefasagemError, match="não é um pacote de modelo"):
+        _write(folder)
+    # A real bundle with someone's file inside is not replaced either.
+    bundle = tmp_path / "modelo"
+    _write(bundle)
+    (bundle / "lista.xlsx").write_text("x", encoding="utf-8")
+    with pytest.raises(DefasagemError, match=r"tem arquivos que não são do pacote \(lista\.xlsx\)"):
+        _write(bundle)
+    assert (bundle / "lista.xlsx").exists()
+    with pytest.raises(DefasagemError, match="escolha uma subpasta"):
+        check_output_folder(Path())
     a_file = tmp_path / "arquivo"
     a_file.write_text("x", encoding="utf-8")
     with pytest.raises(DefasagemError, match="não é uma pasta"):

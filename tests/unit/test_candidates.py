@@ -24,6 +24,44 @@ def test_the_shipped_config_loads() -> None:
     assert [s["C"] for s in logistic.settings()] == logistic.grid["C"]
 
 
+BASE = (
+    'seed = 1\n[evaluation]\nn_boot = 500\n[threshold]\npolicy = "capacity"\nshare = 0.2\n'
+    "medium_share = 0.5\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (BASE + '[[candidates]]\nname = "a"\nkind = "logistic"\nC = ["a"]\n', "recusa um destes"),
+        (BASE + '[[candidates]]\nname = "a"\nkind = "logistic"\nC = [-1]\n', "C=-1"),
+        (
+            BASE + '[[candidates]]\nname = "b"\nkind = "lightgbm"\nlearning_rate = -0.1\n',
+            "o modelo lightgbm recusa",
+        ),
+        (BASE + '[[candidates]]\nname = "b"\nkind = "lightgbm"\nnum_leave = 4\n', "num_leave"),
+        (BASE + '[[candidates]]\nname = "a"\nkind = "logistic"\nC = []\n', "está vazia"),
+        (BASE + '[[candidates]]\nname = "a"\nkind = "logistic"\nrandom_state = 1\n', "fixado"),
+        ("candidates = []\n" + BASE.replace("n_boot = 500", "n_bot = 5"), "n_bot"),
+        ("candidates = []\n" + BASE.replace("seed = 1", 'seed = "abc"'), "seed deve ser"),
+        ("candidates = []\n" + BASE.replace("share = 0.2", "share = true"), "share deve ser"),
+        (
+            BASE + '[[candidates]]\nname = "a"\nkind = "logistic"\n'
+            '[[candidates]]\nname = "a"\nkind = "logistic"\n',
+            "mesmo name",
+        ),
+    ],
+)
+def test_bad_hyperparameters_fail_before_any_data_is_read(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DefasagemError, match=message) as error:
+        load_config(path)
+    assert str(path) in str(error.value)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -12,6 +12,7 @@ import pytest
 from defasagem.cli import EXIT_BAD_INPUT, main
 from defasagem.data.ingest import IngestResult
 from defasagem.errors import DefasagemError
+from defasagem.ideal_phase import read_rule_file
 from defasagem.modeling.training import _scoring_rule, learn_rules
 
 
@@ -102,5 +103,5 @@ def test_the_scoring_rule_comes_from_the_latest_year_or_the_operator(
     without_latest = {y: r for y, r in rules.items() if y != 2024}
     with pytest.raises(DefasagemError, match=r"--rule configs/ideal_phase_rule\.toml"):
         _scoring_rule(table, without_latest, None)
-    shipped = Path(__file__).parents[2] / "configs" / "ideal_phase_rule.toml"
+    shipped = read_rule_file(Path(__file__).parents[2] / "configs" / "ideal_phase_rule.toml")
     assert _scoring_rule(table, without_latest, shipped).learned_from == 2024

@@ -108,10 +108,16 @@ def test_the_shipped_rule_table_is_valid() -> None:
     ("text", "message"),
     [
         ("learned_from = ", "ilegível"),
-        ("learned_from = 2024", "campo ausente ou errado"),
+        ("learned_from = 2024", "falta o campo"),
+        (rule_to_toml(RULE).replace("reference_month = 9", "reference_month = 13"), "mês de"),
+        (rule_to_toml(RULE).replace("reference_month = 9", "reference_month = 6.5"), "inteiro"),
+        (rule_to_toml(RULE).replace("reference_month = 9", "reference_month = true"), "inteiro"),
+        (rule_to_toml(RULE).replace("[8, 10,", "[8, 8,"), "estritamente crescente"),
+        (rule_to_toml(RULE).replace("[8, 10,", "[-8, 10,"), "idades fora de 3 a 30"),
+        (rule_to_toml(RULE).replace("lowest_age = [", "lowest_age = 3 #"), "deve ser uma lista"),
         (
             rule_to_toml(RULE).replace("reference_day = 30", "reference_day = 31"),
-            "dia de referência inexistente",
+            "dia de referência 31/9 inexistente",
         ),
     ],
 )

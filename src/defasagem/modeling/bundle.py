@@ -91,13 +91,7 @@ def write_bundle(
     A failure half-way leaves ``out`` as it was: the files are written in a sibling temporary
     directory that replaces ``out`` only when complete.
     """
-    if out.exists() and not out.is_dir():
-        raise DefasagemError(f"{out}: já existe e não é uma pasta; escolha outra saída (--out).")
-    if out.is_dir() and any(out.iterdir()) and not (out / METADATA).exists():
-        raise DefasagemError(
-            f"{out}: a pasta não está vazia e não é um pacote de modelo; escolha uma pasta nova "
-            "ou vazia (--out), para não apagar outros arquivos."
-        )
+    check_output_folder(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -128,6 +122,48 @@ def write_bundle(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse an output that training would have to destroy: a file, a folder with anything
+    that is not part of a bundle (someone's notes, a saved list), or the current folder.
+
+    Called before training starts, so a wrong ``--out`` costs seconds, not a training run.
+    """
+    if out.resolve() == Path.cwd().resolve() or out.resolve() == out.resolve().parent:
+        raise DefasagemError(f"{out}: escolha uma subpasta para o pacote do modelo (--out).")
+    if out.exists() and not out.is_dir():
+        raise DefasagemError(f"{out}: já existe e não é uma pasta; escolha outra saída (--out).")
+    if not out.is_dir():
+        if out.parent.exists() and not out.parent.is_dir():
+            raise DefasagemError(f"{out}: {out.parent} não é uma pasta; escolha outra saída.")
+        return
+    present = {p.name for p in out.iterdir()}
+    if not present:
+        return
+    owned = _bundle_files(out)
+    foreign = sorted(present - owned)
+    if foreign:
+        listed = ", ".join(foreign[:3]) + (
+            f" e mais {len(foreign) - 3}" if len(foreign) > 3 else ""
+        )
+        what = "não é um pacote de modelo" if not owned else "tem arquivos que não são do pacote"
+        raise DefasagemError(
+            f"{out}: a pasta {what} ({listed}); para não apagar nada, escolha uma pasta nova ou "
+            "vazia (--out), ou mova esses arquivos."
+        )
+
+
+def _bundle_files(folder: Path) -> set[str]:
+    """The files a bundle in ``folder`` consists of (empty when it is not a bundle)."""
+    try:
+        metadata = json.loads((folder / METADATA).read_text(encoding="utf-8"))
+        files = metadata["files"]
+        if "bundle_format" not in metadata or not isinstance(files, dict):
+            return set()
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        return set()
+    return {METADATA, *(str(name) for name in files)}
 
 
 def _digest(metadata: dict[str, Any]) -> str:
@@ -170,6 +206,9 @@ def _jsonable(value: object) -> object:
 
 def load_bundle(path: Path) -> Bundle:
     """Load a bundle, refusing one that is incomplete, altered or made with other libraries."""
+    if not path.is_dir():
+        what = "não existe" if not path.exists() else "não é uma pasta"
+        raise DefasagemError(f"{path}: a pasta do modelo {what} (--model).")
     if not (path / METADATA).is_file():
         raise DefasagemError(
             f"{path}: não é um pacote de modelo (falta {METADATA}). "
@@ -177,6 +216,11 @@ def load_bundle(path: Path) -> Bundle:
         )
     metadata = _read_json(path / METADATA)
     recorded = metadata.pop("metadata_sha256", None)
+    if recorded is None:
+        raise DefasagemError(
+            f"{path}: pacote criado por uma versão anterior do defasagem, sem verificação dos "
+            "metadados; treine de novo com: defasagem train"
+        )
     if metadata.get("bundle_format") != BUNDLE_FORMAT:
         raise DefasagemError(
             f"{path}: formato de pacote {metadata.get('bundle_format')!r} não suportado por esta "
@@ -190,13 +234,16 @@ def load_bundle(path: Path) -> Bundle:
             "restaure o pacote original ou treine de novo"
         ]
     )
-    problems += _checksum_problems(path, metadata.get("files", {}))
-    problems += _version_problems(metadata.get("versions", {}))
-    if list(metadata.get("features", {})) != list(FEATURES):
-        problems.append(
-            "a lista de variáveis do pacote difere da desta versão do defasagem "
-            "(treine de novo com esta versão)"
-        )
+    try:
+        problems += _checksum_problems(path, metadata["files"])
+        problems += _version_problems(metadata["versions"])
+        if list(metadata["features"]) != list(FEATURES):
+            problems.append(
+                "a lista de variáveis do pacote difere da desta versão do defasagem "
+                "(treine de novo com esta versão)"
+            )
+    except (KeyError, TypeError, AttributeError):
+        problems.append(f"{METADATA} incompleto ou com valores de tipo errado")
     if problems:
         raise DefasagemError(f"{path}: pacote de modelo recusado: " + "; ".join(problems) + ".")
     # Only load bundles you trust: a pickle can run code. The checksums catch corruption and
@@ -209,14 +256,18 @@ def load_bundle(path: Path) -> Bundle:
         ) from None
     if not isinstance(model, CalibratedModel):
         raise DefasagemError(f"{path}: {MODEL} não contém um modelo do defasagem.")
-    policy_data = metadata["policy"]
-    policy = Policy(
-        share=float(policy_data["share"]),
-        medium_share=float(policy_data["medium_share"]),
-        threshold=float(policy_data["threshold"]),
-        medium_cut=float(policy_data["bands"]["médio"]),
-    )
-    rule = IdealPhaseRule.from_dict(metadata["ideal_phase_rule"])
+    try:
+        policy_data = metadata["policy"]
+        policy = Policy(
+            share=float(policy_data["share"]),
+            medium_share=float(policy_data["medium_share"]),
+            threshold=float(policy_data["threshold"]),
+            medium_cut=float(policy_data["bands"]["médio"]),
+        )
+        rule = IdealPhaseRule.from_dict(metadata["ideal_phase_rule"])
+        str(metadata["model_version"])
+    except (KeyError, TypeError, ValueError, DefasagemError) as exc:
+        raise DefasagemError(f"{path}: {METADATA} inválido ({exc}); treine de novo.") from None
     return Bundle(path, model, policy, rule, metadata, _read_json(path / METRICS))
 
 
@@ -232,7 +283,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _checksum_problems(path: Path, expected: dict[str, str]) -> list[str]:
     problems = []
-    for name in (MODEL, METRICS, SCHEMA, REFERENCE, CARD):
+    for name in dict.fromkeys([MODEL, METRICS, SCHEMA, REFERENCE, CARD, *expected]):
         if name not in expected:
             problems.append(f"{METADATA} não traz a soma de verificação de {name}")
         elif not (path / name).is_file():

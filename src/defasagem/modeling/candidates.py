@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from lightgbm import LGBMClassifier
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -51,28 +52,60 @@ class TrainingConfig:
     candidates: tuple[Candidate, ...]
 
 
+# Keys a configuration may hold, per table; anything else is most likely a typo.
+_KEYS = {
+    "": {"seed", "evaluation", "threshold", "candidates"},
+    "evaluation": {"n_boot"},
+    "threshold": {"policy", "share", "medium_share"},
+}
+# Parameters the code sets itself (seed, threads, determinism, constraints): not configurable.
+_FIXED = {
+    "logistic": {"max_iter", "random_state"},
+    "lightgbm": {
+        "random_state", "n_jobs", "deterministic", "force_row_wise", "verbose",
+        "monotone_constraints", "monotone_constraints_method",
+    },
+}  # fmt: skip
+
+
 def load_config(path: Path) -> TrainingConfig:
-    """Read and check the training configuration; errors name the file and the key (pt-BR)."""
+    """Read and check the training configuration; errors name the file and the key (pt-BR).
+
+    Every hyperparameter setting is also tried on a few rows of dummy data, so a bad value
+    fails here, in seconds, and not after the data has been read.
+    """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DefasagemError(f"{path}: arquivo de configuração não encontrado.") from None
+    except IsADirectoryError:
+        raise DefasagemError(f"{path}: é uma pasta, não um arquivo de configuração.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefasagemError(f"{path}: ilegível ({type(exc).__name__}).") from None
     except tomllib.TOMLDecodeError as exc:
-        raise DefasagemError(f"{path}: TOML inválido ({exc}).") from None
+        lineno = getattr(exc, "lineno", None)
+        line = f" perto da linha {lineno}" if lineno else ""
+        raise DefasagemError(f"{path}: TOML inválido{line}.") from None
     try:
+        for table, allowed in _KEYS.items():
+            section = data if not table else data[table]
+            unknown = sorted(set(section) - allowed)
+            if unknown:
+                where = f"[{table}]" if table else "o arquivo"
+                raise DefasagemError(f"{path}: chave desconhecida em {where}: {unknown[0]}.")
         candidates = tuple(_candidate(c) for c in data["candidates"])
         config = TrainingConfig(
-            seed=int(data["seed"]),
-            n_boot=int(data["evaluation"]["n_boot"]),
+            seed=_integer(data["seed"], "seed"),
+            n_boot=_integer(data["evaluation"]["n_boot"], "n_boot"),
             threshold_policy=str(data["threshold"]["policy"]),
-            threshold_share=float(data["threshold"]["share"]),
-            medium_share=float(data["threshold"]["medium_share"]),
+            threshold_share=_real(data["threshold"]["share"], "share"),
+            medium_share=_real(data["threshold"]["medium_share"], "medium_share"),
             candidates=candidates,
         )
     except KeyError as exc:
         raise DefasagemError(f"{path}: falta a chave {exc}.") from None
     except (TypeError, ValueError) as exc:
-        raise DefasagemError(f"{path}: valor inválido ({exc}).") from None
+        raise DefasagemError(f"{path}: {exc}.") from None
     if config.threshold_policy != "capacity" or not (
         0 < config.threshold_share < config.medium_share < 1
     ):
@@ -81,11 +114,30 @@ def load_config(path: Path) -> TrainingConfig:
         )
     if not config.candidates or config.n_boot < 100:
         raise DefasagemError(f"{path}: é preciso ao menos um candidato e n_boot ≥ 100.")
+    names = [c.name for c in config.candidates]
+    if len(set(names)) < len(names):
+        raise DefasagemError(f"{path}: dois candidatos com o mesmo name.")
+    for candidate in config.candidates:
+        for params in candidate.settings():
+            _try_setting(path, candidate, params, config.seed)
     return config
+
+
+def _integer(value: object, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key} deve ser um número inteiro (recebido {value!r})")
+    return value
+
+
+def _real(value: object, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{key} deve ser um número (recebido {value!r})")
+    return float(value)
 
 
 def _candidate(data: dict[str, Any]) -> Candidate:
     kind = str(data["kind"])
+    name = str(data["name"])
     if kind not in KINDS:
         raise ValueError(f"tipo de modelo desconhecido: {kind!r} (use {', '.join(KINDS)})")
     grid = {
@@ -93,7 +145,38 @@ def _candidate(data: dict[str, Any]) -> Candidate:
         for key, value in data.items()
         if key not in ("name", "kind")
     }
-    return Candidate(name=str(data["name"]), kind=kind, grid=grid)
+    empty = [key for key, values in grid.items() if not values]
+    if empty:
+        raise ValueError(f"candidato {name!r}: a lista de {empty[0]} está vazia")
+    known = _estimator(kind).get_params()
+    for key in grid:
+        if key in _FIXED[kind]:
+            raise ValueError(f"candidato {name!r}: {key} é fixado pelo programa, não configurável")
+        if key not in known:
+            raise ValueError(f"candidato {name!r}: parâmetro desconhecido para {kind}: {key}")
+    return Candidate(name=name, kind=kind, grid=grid)
+
+
+def _estimator(kind: str) -> Any:
+    return LogisticRegression() if kind == "logistic" else LGBMClassifier()
+
+
+def _try_setting(path: Path, candidate: Candidate, params: dict[str, Any], seed: int) -> None:
+    """Fit the setting on 40 rows of noise: the estimators validate values only when fitting."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=40), "b": rng.normal(size=40)})
+    target = np.tile([0, 1], 20)
+    try:
+        pipeline = build_pipeline(
+            candidate.kind, params, numeric=["a", "b"], categorical=[], seed=seed
+        )
+        pipeline.fit(frame, target)
+    except Exception:  # any rejection by the estimator: name the setting, not its internals
+        shown = ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))
+        raise DefasagemError(
+            f"{path}: candidato {candidate.name!r}: o modelo {candidate.kind} recusa um destes "
+            f"valores: {shown}."
+        ) from None
 
 
 def build_pipeline(

@@ -142,11 +142,11 @@ def window_pairs(pairs: pd.DataFrame, before: int, window: str) -> pd.DataFrame:
     return pairs[pairs["ano"].isin(earlier)]
 
 
-def settings(config: TrainingConfig) -> Iterator[Setting]:
+def settings(config: TrainingConfig, windows: tuple[str, ...] = WINDOWS) -> Iterator[Setting]:
     """Every setting of the configured grids and windows."""
     for candidate in config.candidates:
         for params in candidate.settings():
-            for window in WINDOWS:
+            for window in windows:
                 yield Setting(candidate.name, candidate.kind, params, window)
 
 
@@ -178,8 +178,16 @@ def select(
     validation_year = years[-1]
     validation = training[training["ano"] == validation_year]
     check_both_classes(validation, f"transição de validação {transition_name(validation_year)}")
+    # With a single training transition the two windows train on the same pairs here, but not
+    # in the final model (which adds the test transition): keep all the data then.
+    windows = WINDOWS if len(years) > 1 else ("todas",)
+    if len(years) == 1:
+        progress(
+            "sem transição anterior à de validação: só a validação cruzada por aluno pontua "
+            "(fora do tempo: —), e o treino usa todas as transições"
+        )
     trials = []
-    for setting in settings(config):
+    for setting in settings(config, windows):
         trial = Trial(
             setting,
             _out_of_time_auc(training, validation, setting, config.seed),

@@ -80,7 +80,11 @@ def train(
         timings[name] = round(time.perf_counter() - begin, 2)
         progress(f"  {name}: {number(timings[name], 1)} s")
 
+    # Everything that can be checked without the data is checked first: a wrong --out, rule or
+    # config costs a second, not a training run.
     config = load_config(config_path)
+    bundle_files.check_output_folder(out)
+    operator_rule = read_rule_file(rule_path) if rule_path is not None else None
     with stage("leitura dos dados"):
         table = ingest_files(files).table
     with stage("regras da Fase Ideal e pares (t, t+1)"):
@@ -99,7 +103,7 @@ def train(
                 f"  {transition_name(year)}: {len(chunk)} pares, "
                 f"{percent(chunk[LABEL].mean(), 1)} defasados no ano seguinte"
             )
-        scoring_rule = _scoring_rule(table, rules, rule_path)
+        scoring_rule = _scoring_rule(table, rules, operator_rule)
     with stage(f"seleção em transições de treino (teste {transition_name(test_year)} intocado)"):
         selection = select(pairs, test_year, config, lambda m: progress(f"    {m}"))
         progress(f"  escolhido: {selection.best.label()}")
@@ -167,11 +171,11 @@ def learn_rules(table: pd.DataFrame) -> dict[int, IdealPhaseRule]:
 
 
 def _scoring_rule(
-    table: pd.DataFrame, rules: dict[int, IdealPhaseRule], rule_path: Path | None
+    table: pd.DataFrame, rules: dict[int, IdealPhaseRule], operator_rule: IdealPhaseRule | None
 ) -> IdealPhaseRule:
     """The rule the shipped model scores with: the operator's file, else the latest year's."""
-    if rule_path is not None:
-        return read_rule_file(rule_path)
+    if operator_rule is not None:
+        return operator_rule
     latest = int(table["ano"].max())
     if latest not in rules:
         raise DefasagemError(
