@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from defasagem.errors import DefasagemError
+from defasagem.toml_files import read_toml
 
 # Fase 1..8 (ALFA = 0 below the first band).
 PHASES = tuple(range(1, 9))
@@ -202,20 +202,7 @@ def rule_to_toml(rule: IdealPhaseRule) -> str:
 
 def read_rule_file(path: Path) -> IdealPhaseRule:
     """Read a rule table written by :func:`rule_to_toml` (or edited by an operator)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DefasagemError(f"{path}: arquivo da regra da Fase Ideal não encontrado.") from None
-    except IsADirectoryError:
-        raise DefasagemError(f"{path}: é uma pasta, não um arquivo de regra.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefasagemError(
-            f"{path}: regra da Fase Ideal ilegível ({type(exc).__name__})."
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        lineno = getattr(exc, "lineno", None)
-        where = f" perto da linha {lineno}" if lineno else ""
-        raise DefasagemError(f"{path}: regra da Fase Ideal em TOML inválido{where}.") from None
+    data = read_toml(path, "arquivo da regra da Fase Ideal")
     try:
         return IdealPhaseRule.from_dict(data)
     except DefasagemError as exc:

@@ -107,7 +107,8 @@ def test_the_shipped_rule_table_is_valid() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("learned_from = ", "ilegível"),
+        ("learned_from = ", "TOML inválido"),
+        ("learned_from = 2024\nx = \nrows = 2", "TOML inválido perto da linha 2"),
         ("learned_from = 2024", "falta o campo"),
         (rule_to_toml(RULE).replace("reference_month = 9", "reference_month = 13"), "mês de"),
         (rule_to_toml(RULE).replace("reference_month = 9", "reference_month = 6.5"), "inteiro"),

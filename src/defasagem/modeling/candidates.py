@@ -4,7 +4,6 @@ artifact is the exact transform applied at scoring time (DESIGN §5)."""
 from __future__ import annotations
 
 import itertools
-import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from defasagem.errors import DefasagemError
 from defasagem.features import RISK_DIRECTION
+from defasagem.toml_files import read_toml
 
 KINDS = ("logistic", "lightgbm")
 
@@ -74,18 +74,7 @@ def load_config(path: Path) -> TrainingConfig:
     Every hyperparameter setting is also tried on a few rows of dummy data, so a bad value
     fails here, in seconds, and not after the data has been read.
     """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DefasagemError(f"{path}: arquivo de configuração não encontrado.") from None
-    except IsADirectoryError:
-        raise DefasagemError(f"{path}: é uma pasta, não um arquivo de configuração.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefasagemError(f"{path}: ilegível ({type(exc).__name__}).") from None
-    except tomllib.TOMLDecodeError as exc:
-        lineno = getattr(exc, "lineno", None)
-        line = f" perto da linha {lineno}" if lineno else ""
-        raise DefasagemError(f"{path}: TOML inválido{line}.") from None
+    data = read_toml(path, "arquivo de configuração")
     try:
         for table, allowed in _KEYS.items():
             section = data if not table else data[table]

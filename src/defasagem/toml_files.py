@@ -1,0 +1,29 @@
+"""Reading the TOML files an operator edits (training config, ideal-phase rule), with errors
+that name the file and, when Python says it, the line."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from defasagem.errors import DefasagemError
+
+_WHERE = re.compile(r"at line (\d+)")
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The parsed file; ``what`` says what it is ("arquivo de configuração")."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DefasagemError(f"{path}: {what} não encontrado.") from None
+    except IsADirectoryError:
+        raise DefasagemError(f"{path}: é uma pasta, não um {what}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefasagemError(f"{path}: {what} ilegível ({type(exc).__name__}).") from None
+    except tomllib.TOMLDecodeError as exc:
+        found = _WHERE.search(str(exc))
+        where = f" perto da linha {found.group(1)}" if found else " (valor incompleto no fim)"
+        raise DefasagemError(f"{path}: {what} em TOML inválido{where}.") from None
