@@ -114,7 +114,7 @@ def default_config(name: str) -> Path:
     "--out",
     required=True,
     metavar="PASTA",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path),
     help="Pasta do pacote do modelo (criada ou substituída).",
 )
 @option(
@@ -122,7 +122,7 @@ def default_config(name: str) -> Path:
     "config_path",
     default=None,
     metavar="ARQUIVO",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     help="Configuração de treino [padrão: configs/training.toml].",
 )
 @option(
@@ -130,7 +130,7 @@ def default_config(name: str) -> Path:
     "rule_path",
     default=None,
     metavar="ARQUIVO",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     help=(
         "Regra da Fase Ideal a usar nas previsões (ex.: configs/ideal_phase_rule.toml) "
         "[padrão: aprendida do ano mais recente dos dados]."
@@ -160,7 +160,7 @@ def train(
     "model_dir",
     required=True,
     metavar="PASTA",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path),
     help="Pasta do pacote do modelo (de defasagem train).",
 )
 @option(
@@ -178,7 +178,7 @@ def train(
     "rule_path",
     default=None,
     metavar="ARQUIVO",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     help=(
         "Regra da Fase Ideal (ex.: configs/ideal_phase_rule.toml) [padrão: a do próprio ano, "
         "ou a do pacote do modelo]."
@@ -199,7 +199,7 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
     table = ingest_files(list(files)).table
     rule = read_rule_file(rule_path) if rule_path is not None else None
     scored = score_year(bundle, table, rule=rule)
-    write_ranked(scored, out)
+    write_ranked(scored, out, bundle.version)
     bands = scored.table["faixa"].value_counts()
     click.echo(
         f"{scored.year}: {len(scored.table)} alunos pontuados (modelo {bundle.version}); "

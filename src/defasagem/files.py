@@ -19,6 +19,8 @@ _REASONS = {
     errno.ENOTDIR: "parte do caminho não é uma pasta",
     errno.EISDIR: "o destino é uma pasta",
     errno.EEXIST: "um arquivo ocupa o lugar de uma pasta do caminho",
+    errno.EBUSY: "o caminho está em uso (a pasta atual ou um ponto de montagem)",
+    errno.ENOTEMPTY: "a pasta não está vazia",
 }
 
 

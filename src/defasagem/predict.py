@@ -7,11 +7,10 @@ this student's risk the most, with the values behind them.
 
 from __future__ import annotations
 
+import io
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,6 +71,7 @@ class ScoredYear:
     share: float
     # Scored students whose next-year Fase Ideal is unknown (no birth date), and without a row
     # in the previous year: both score less precisely, and the user should know.
+    bands_text: str = ""
     without_birth_date: int = 0
     without_history: int = 0
     previous_year_in_file: bool = True
@@ -194,6 +194,10 @@ def score_year(
         used,
         source,
         bundle.policy.share,
+        bands_text=(
+            f"alto a partir de {percent(bundle.policy.threshold, 1)}; médio a partir de "
+            f"{percent(bundle.policy.medium_cut, 1)}; baixo abaixo disso"
+        ),
         without_birth_date=int(features["fase_ideal_proxima"].isna().sum()),
         without_history=int((features["tem_historico"] == 0).sum()),
         previous_year_in_file=bool((table["ano"] == year - 1).any()),
@@ -215,15 +219,53 @@ def readable(scored: ScoredYear) -> pd.DataFrame:
     return table
 
 
-def write_ranked(scored: ScoredYear, out: Path) -> None:
+def write_ranked(scored: ScoredYear, out: Path, version: str) -> None:
     """Write the ranked list as .xlsx or .csv (``;`` and decimal comma, as Excel in pt-BR)."""
     table = readable(scored)
-    writers: dict[str, Callable[[Path], Any]] = {
-        ".csv": lambda tmp: table.to_csv(
-            tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig"
-        ),
-        ".xlsx": lambda tmp: table.to_excel(
-            tmp, index=False, sheet_name=f"Risco {scored.year}", engine="openpyxl"
-        ),
-    }
-    write_atomically(out, writers[out.suffix.lower()])
+    if out.suffix.lower() == ".csv":
+        write_atomically(
+            out,
+            lambda tmp: table.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig"),
+        )
+        return
+    # Built in memory first: a full disk then fails in one plain write, not inside zipfile.
+    content = excel_bytes(table, scored, version)
+    write_atomically(out, lambda tmp: tmp.write_bytes(content))
+
+
+def excel_bytes(table: pd.DataFrame, scored: ScoredYear, version: str) -> bytes:
+    """The workbook: the ranked list (header frozen, filters, readable widths) and a sheet
+    that says what the columns mean and which model made them."""
+    buffer = io.BytesIO()
+    name = f"Risco {scored.year}"
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        table.to_excel(writer, index=False, sheet_name=name)
+        sheet = writer.sheets[name]
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+        for column, header in zip(
+            sheet.iter_cols(min_row=1, max_row=1), table.columns, strict=True
+        ):
+            width = 48 if header.startswith("Motivo") else max(10, len(str(header)) + 2)
+            sheet.column_dimensions[column[0].column_letter].width = width
+        about = pd.DataFrame(
+            [
+                ("Ano pontuado", str(scored.year)),
+                ("Modelo", version),
+                ("Risco (%)", "probabilidade de estar atrás da Fase Ideal no ano seguinte"),
+                ("Faixas", scored.bands_text),
+                (
+                    f"Entre os {percent(scored.share)} de maior risco",
+                    "sim para os alunos do topo da lista, até a capacidade da equipe",
+                ),
+                ("Motivos", "fatores que mais aumentaram o risco do aluno, com os valores"),
+                ("Regra da Fase Ideal", scored.rule_source),
+                ("Fora da Fase 0–7 (não pontuados)", str(scored.excluded)),
+                *(("Aviso", note) for note in scored.notes()),
+            ],
+            columns=["Item", "Descrição"],
+        )
+        about.to_excel(writer, index=False, sheet_name="Sobre")
+        writer.sheets["Sobre"].column_dimensions["A"].width = 34
+        writer.sheets["Sobre"].column_dimensions["B"].width = 90
+    return buffer.getvalue()

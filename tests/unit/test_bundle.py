@@ -116,7 +116,7 @@ def test_an_edited_rule_or_plot_in_the_bundle_is_refused(bundle_copy: Path) -> N
 
 
 def test_a_folder_that_is_not_a_bundle_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(DefasagemError, match="a pasta do modelo não existe"):
+    with pytest.raises(DefasagemError, match="não existe; --model espera a pasta"):
         load_bundle(tmp_path / "nada")
     with pytest.raises(DefasagemError, match="não é um pacote de modelo"):
         load_bundle(tmp_path)
@@ -124,7 +124,7 @@ def test_a_folder_that_is_not_a_bundle_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DefasagemError, match="esperado um objeto JSON"):
         load_bundle(tmp_path)
     (tmp_path / "metadata.json").write_text("{", encoding="utf-8")
-    with pytest.raises(DefasagemError, match="ilegível"):
+    with pytest.raises(DefasagemError, match="JSON inválido perto da linha 1"):
         load_bundle(tmp_path)
 
 

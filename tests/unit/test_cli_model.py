@@ -105,3 +105,31 @@ def test_the_scoring_rule_comes_from_the_latest_year_or_the_operator(
         _scoring_rule(table, without_latest, None)
     shipped = read_rule_file(Path(__file__).parents[2] / "configs" / "ideal_phase_rule.toml")
     assert _scoring_rule(table, without_latest, shipped).learned_from == 2024
+
+
+def test_wrong_kinds_of_paths_get_portuguese_errors_before_any_training(
+    synthetic_workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "arquivo.txt"
+    a_file.write_text("x", encoding="utf-8")
+    data = ["--data", str(synthetic_workbook)]
+    assert main(["train", *data, "--out", str(a_file)]) == EXIT_BAD_INPUT
+    assert "já existe e não é uma pasta" in capsys.readouterr().err
+    assert main(["train", *data, "--out", str(tmp_path / "m"), "--rule", str(tmp_path)]) == 2
+    assert "é uma pasta, não um arquivo da regra" in capsys.readouterr().err
+    assert main(["train", *data, "--out", str(tmp_path / "m"), "--config", str(tmp_path)]) == 2
+    assert "é uma pasta, não um arquivo de configuração" in capsys.readouterr().err
+    predict = ["predict", "--model", str(a_file), *data, "--out", str(tmp_path / "r.csv")]
+    assert main(predict) == EXIT_BAD_INPUT
+    assert "é um arquivo; --model espera a pasta" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+
+
+def test_predict_never_overwrites_its_input(
+    synthetic_bundle: Path, synthetic_workbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = synthetic_workbook.read_bytes()
+    args = ["predict", "--model", str(synthetic_bundle), "--data", str(synthetic_workbook)]
+    assert main([*args, "--out", str(synthetic_workbook)]) == EXIT_BAD_INPUT
+    assert "a saída é um dos arquivos de --data" in capsys.readouterr().err
+    assert synthetic_workbook.read_bytes() == before

@@ -131,8 +131,8 @@ def test_csv_and_excel_outputs_hold_the_same_ranked_list(
     bundle: Bundle, synthetic_result: IngestResult, tmp_path: Path
 ) -> None:
     scored = score_year(bundle, synthetic_result.table)
-    write_ranked(scored, tmp_path / "r.csv")
-    write_ranked(scored, tmp_path / "r.xlsx")
+    write_ranked(scored, tmp_path / "r.csv", bundle.version)
+    write_ranked(scored, tmp_path / "r.xlsx", bundle.version)
     from_csv = pd.read_csv(tmp_path / "r.csv", sep=";", decimal=",", encoding="utf-8-sig")
     from_xlsx = pd.read_excel(tmp_path / "r.xlsx")
     assert list(from_csv.columns) == column_names(bundle.policy.share)
@@ -140,4 +140,9 @@ def test_csv_and_excel_outputs_hold_the_same_ranked_list(
     np.testing.assert_allclose(
         from_csv["Risco (%)"], (100 * scored.table["probabilidade"]).round(1)
     )
-    assert openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames == ["Risco 2024"]
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert book.sheetnames == ["Risco 2024", "Sobre"]
+    assert book["Risco 2024"].freeze_panes == "A2"
+    about = {row[0]: row[1] for row in book["Sobre"].iter_rows(min_row=2, values_only=True)}
+    assert about["Modelo"] == bundle.version
+    assert str(about["Faixas"]).startswith("alto a partir de")

@@ -207,8 +207,8 @@ def _jsonable(value: object) -> object:
 def load_bundle(path: Path) -> Bundle:
     """Load a bundle, refusing one that is incomplete, altered or made with other libraries."""
     if not path.is_dir():
-        what = "não existe" if not path.exists() else "não é uma pasta"
-        raise DefasagemError(f"{path}: a pasta do modelo {what} (--model).")
+        what = "não existe" if not path.exists() else "é um arquivo"
+        raise DefasagemError(f"{path}: {what}; --model espera a pasta de um pacote de modelo.")
     if not (path / METADATA).is_file():
         raise DefasagemError(
             f"{path}: não é um pacote de modelo (falta {METADATA}). "
@@ -274,8 +274,10 @@ def load_bundle(path: Path) -> Bundle:
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DefasagemError(f"{path}: ilegível ({exc}).") from None
+    except json.JSONDecodeError as exc:
+        raise DefasagemError(f"{path}: JSON inválido perto da linha {exc.lineno}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefasagemError(f"{path}: ilegível ({type(exc).__name__}).") from None
     if not isinstance(data, dict):
         raise DefasagemError(f"{path}: esperado um objeto JSON.")
     return data
