@@ -50,6 +50,20 @@ RISK_DIRECTION: dict[str, int] = {
 }
 
 
+# How the coarse institution types read in reasons and in the model card.
+INSTITUTION_LABELS = {
+    "publica": "pública",
+    "privada": "privada",
+    "concluiu_em": "concluiu o ensino médio",
+    "outra": "outra",
+}
+
+
+def group_label(value: object) -> str:
+    """A category value as a coordinator reads it (institution codes spelled out)."""
+    return INSTITUTION_LABELS.get(str(value), str(value))
+
+
 def institution_type(label: object) -> str | None:
     """The institution label of any year, coarsened to a type that exists in every year."""
     if not isinstance(label, str):

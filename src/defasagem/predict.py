@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 
 from defasagem.errors import DefasagemError
-from defasagem.features import CATEGORICAL, DESCRIPTIONS, year_features
+from defasagem.features import CATEGORICAL, DESCRIPTIONS, group_label, year_features
 from defasagem.files import write_atomically
 from defasagem.ideal_phase import IdealPhaseRule, fit_rule
 from defasagem.modeling.bundle import Bundle
 from defasagem.ptbr import percent
 
 N_REASONS = 3
+NOT_A_REASON = ("genero",)
 # A year's own rule is trusted for its features only if it reproduces its recorded Fase Ideal.
 RULE_MIN_AGREEMENT = 0.9
 YES_NO = ("fase_ideal_avanca", "tem_historico")
@@ -103,7 +104,7 @@ def display(feature: str, value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "não informado"
     if feature in CATEGORICAL:
-        return str(value)
+        return group_label(value)
     number = float(value)  # type: ignore[arg-type]
     if feature in YES_NO:
         return "sim" if number >= 0.5 else "não"
@@ -115,8 +116,12 @@ def display(feature: str, value: object) -> str:
 
 
 def top_reasons(contributions: pd.DataFrame, features: pd.DataFrame) -> list[list[Reason]]:
-    """For each row, up to three features with the largest positive contribution to the risk."""
-    parts = contributions.drop(columns="base")
+    """For each row, up to three features with the largest positive contribution to the risk.
+
+    Gender still counts in the probability, but is never shown as a reason: nobody can or
+    should act on it, and a list saying "Gênero: Masculino" invites the wrong reading.
+    """
+    parts = contributions.drop(columns=["base", *NOT_A_REASON], errors="ignore")
     values = parts.to_numpy()
     order = np.argsort(-values, axis=1, kind="stable")[:, :N_REASONS]
     names = list(parts.columns)

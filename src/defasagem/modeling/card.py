@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from defasagem.features import DESCRIPTIONS, LABEL
+from defasagem.features import DESCRIPTIONS, LABEL, group_label
 from defasagem.ideal_phase import IdealPhaseRule, rule_to_toml
 from defasagem.modeling import plots
 from defasagem.modeling.evaluation import FittedRun, TestScores
@@ -74,7 +74,7 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         "",
         "## Quão bom ele é",
         "",
-        f"Avaliado uma única vez na transição **{metrics['test_transition']}** "
+        f"Avaliado uma única vez na transição **{arrow(metrics['test_transition'])}** "
         f"({model['n']} alunos, {model['positives']} ficaram defasados), com modelo, limiar e "
         "calibração escolhidos só com anos anteriores.",
         "",
@@ -95,7 +95,7 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
             percent,
         ),
         _row(
-            "Recall entre os 20 % de maior risco",
+            "Cobertura (recall) entre os 20 % de maior risco",
             model,
             persistence,
             single,
@@ -169,14 +169,15 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         "",
         "### Taxas de erro por grupo",
         "",
-        "Miss rate (FNR) = parcela dos que ficaram defasados e **não** foram sinalizados; "
+        "Não sinalizados (miss rate, FNR) = parcela dos que ficaram defasados e **não** foram "
+        "sinalizados; "
         "falso alarme (FPR) = parcela dos que ficaram em dia e foram sinalizados. Com "
         f"capacidade para {percent(policy['share'])} dos alunos e "
         f"{percent(policy['prevalence_test'])} de defasados, parte dos defasados não cabe na "
         "lista: o que importa é a diferença entre grupos.",
         "",
-        "| Grupo | Valor | Alunos | Defasados | Miss rate (faixa alta) | Falso alarme (faixa "
-        f"alta) | Miss rate ({percent(policy['share'])} de maior risco) | Falso alarme "
+        "| Grupo | Valor | Alunos | Defasados | Não sinalizados (faixa alta) | Falso alarme (faixa "
+        f"alta) | Não sinalizados ({percent(policy['share'])} de maior risco) | Falso alarme "
         f"({percent(policy['share'])} de maior risco) |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -184,13 +185,13 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         for value, block in metrics["fairness"][group].items():
             capacity = metrics["fairness_capacity"][group][value]
             lines.append(
-                f"| {title} | {value} | {block['n']} | {block['positives']} | "
+                f"| {title} | {group_label(value)} | {block['n']} | {block['positives']} | "
                 f"{percent(block['fnr'])} | {percent(block['fpr'])} | "
                 f"{percent(capacity['fnr'])} | {percent(capacity['fpr'])} |"
             )
     lines += [
         "",
-        "## Backtests (cada transição prevista só com as anteriores)",
+        "## Testes retroativos (cada transição prevista só com as anteriores)",
         "",
         "| Treino | Teste | Alunos | ROC-AUC modelo | ROC-AUC persistência | Observação |",
         "|---|---|---|---|---|---|",
@@ -204,7 +205,8 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
             else ""
         )
         lines.append(
-            f"| {', '.join(item['train'])} | {item['test']} | {item['model']['n']} | "
+            f"| {', '.join(map(arrow, item['train']))} | {arrow(item['test'])} | "
+            f"{item['model']['n']} | "
             f"{number(item['model']['roc_auc'])} | "
             f"{number(item['persistence']['roc_auc'])} | {note} |"
         )
@@ -214,14 +216,25 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         "## Treino",
         "",
         f"- Configuração escolhida: {setting['candidate']} ({setting['kind']}), "
-        f'janela de treino "{setting["window"]}", parâmetros {setting["params"]}.',
-        f"- Modelo final treinado em: {', '.join(metadata['trained_on'])}; "
-        f"{metrics['shipped_model']['backed_by']}.",
+        f'janela de treino "{setting["window"]}", parâmetros {_params(setting["params"])}.',
+        f"- Modelo final treinado em: {', '.join(map(arrow, metadata['trained_on']))}; "
+        f"{arrow(metrics['shipped_model']['backed_by'])}.",
         f"- Fatores mais pesados: {', '.join(weights.sort_values().index[::-1][:5])}.",
         f"- Bibliotecas: {', '.join(f'{k} {v}' for k, v in metadata['versions'].items())}.",
         "",
     ]
     return "\n".join(lines)
+
+
+def arrow(text: str) -> str:
+    """``2023->2024`` as a reader writes it: ``2023→2024``."""
+    return text.replace("->", "→")
+
+
+def _params(params: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{k} = {number(v, 2) if isinstance(v, float) else v}" for k, v in sorted(params.items())
+    )
 
 
 def _slope_note(calibration: dict[str, float] | None) -> str:
@@ -247,8 +260,10 @@ def _largest_gaps(fairness: dict[str, Any], share: float, min_positives: int = 2
         worst = max(rates, key=lambda v: rates[v])
         best = min(rates, key=lambda v: rates[v])
         lines.append(
-            f"- {title}: entre os {percent(share)} de maior risco, o miss rate vai de "
-            f"{percent(rates[best])} ({best}) a {percent(rates[worst])} ({worst}); parte da "
+            f"- {title}: com os {percent(share)} de maior risco sinalizados, a parcela de "
+            "defasados não sinalizados vai de "
+            f"{percent(rates[best])} ({group_label(best)}) a {percent(rates[worst])} "
+            f"({group_label(worst)}); parte da "
             "diferença vem de taxas de defasagem diferentes entre os grupos."
         )
     return lines

@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 from sklearn.metrics import precision_recall_curve, roc_curve
 
 Array = npt.NDArray[np.float64]
@@ -25,6 +26,7 @@ CURVES = (
     ("logistic_defasagem", "Regressão só com a Defasagem", "#b26b00", "--"),
 )
 _SIZE = (5.2, 4.2)
+_COMMA = FuncFormatter(lambda value, _: f"{value:g}".replace(".", ","))
 
 
 def roc_plot(path: Path, y: Array, scores: dict[str, Array]) -> None:
@@ -34,7 +36,7 @@ def roc_plot(path: Path, y: Array, scores: dict[str, Array]) -> None:
         fpr, tpr, _ = roc_curve(y, scores[key])
         ax.plot(fpr, tpr, label=label, color=colour, lw=2, ls=style)
     ax.plot([0, 1], [0, 1], ls=":", color="#999999", lw=1)
-    _finish(ax, "Taxa de falsos alarmes", "Taxa de acerto (recall)", "Curva ROC no teste")
+    _finish(ax, "Taxa de falsos alarmes", "Cobertura (recall)", "Curva ROC no teste")
     _save(fig, path)
 
 
@@ -45,7 +47,7 @@ def pr_plot(path: Path, y: Array, scores: dict[str, Array]) -> None:
         precision, recall, _ = precision_recall_curve(y, scores[key])
         ax.plot(recall, precision, label=label, color=colour, lw=2, ls=style)
     ax.axhline(float(np.mean(y)), ls=":", color="#999999", lw=1)
-    _finish(ax, "Recall", "Precisão", "Precisão × recall no teste")
+    _finish(ax, "Cobertura (recall)", "Precisão", "Precisão × cobertura no teste")
     _save(fig, path)
 
 
@@ -68,7 +70,7 @@ def importance_plot(path: Path, weights: pd.Series) -> None:
     ax.barh(list(top.index), top.to_numpy(), color="#1f4e79")
     ax.set_xlabel("|contribuição| média (log-chance)")
     ax.set_title("O que mais pesa no risco (teste)")
-    _save(fig, path)
+    _save(fig, path, numeric_y=False)
 
 
 def _finish(ax: Axes, xlabel: str, ylabel: str, title: str) -> None:
@@ -80,7 +82,12 @@ def _finish(ax: Axes, xlabel: str, ylabel: str, title: str) -> None:
     ax.legend(loc="best", fontsize=8)
 
 
-def _save(fig: Figure, path: Path) -> None:
+def _save(fig: Figure, path: Path, *, numeric_y: bool = True) -> None:
+    # Decimal commas on the numeric axes, as everywhere else in the card.
+    for ax in fig.axes:
+        ax.xaxis.set_major_formatter(_COMMA)
+        if numeric_y:
+            ax.yaxis.set_major_formatter(_COMMA)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
