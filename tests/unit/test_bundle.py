@@ -49,7 +49,7 @@ def test_the_bundle_holds_every_contract_file(synthetic_bundle: Path) -> None:
     card = (synthetic_bundle / "model_card.md").read_text(encoding="utf-8")
     assert "Persistência" in card
     assert "![Curva ROC](roc.png)" in card
-    assert "Miss rate" in card
+    assert "Não sinalizados (miss rate, FNR)" in card
     loaded = load_bundle(synthetic_bundle)
     assert loaded.version == metadata["model_version"]
     assert loaded.policy.threshold == metadata["policy"]["threshold"]
