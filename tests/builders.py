@@ -150,3 +150,28 @@ def random_pairs(
         frame.insert(0, "ra", [f"RA-{i}" for i in range(n)])
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def records_of_year(table: pd.DataFrame, year: int) -> dict[str, dict[str, Any]]:
+    """Every student of ``year`` as the API receives them: the year's fields plus the previous
+    year's values as ``*_anterior`` (INDE falling back on the sheet's own history column)."""
+    now = table[table["ano"] == year].set_index("ra")
+    before = table[table["ano"] == year - 1].set_index("ra")
+    records = {}
+    for ra, row in now.iterrows():
+        record: dict[str, Any] = {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
+        record["ano"] = year
+        if record.get("data_nascimento") is not None:
+            record["data_nascimento"] = pd.Timestamp(record["data_nascimento"]).date()
+        if ra in before.index:
+            previous = before.loc[str(ra)]
+            record["fase_anterior"] = previous["fase"]
+            for column in ("defasagem", "iaa", "ieg", "ips", "ida", "ipv", "inde"):
+                value: Any = previous[column]
+                if column == "inde" and pd.isna(value):
+                    value = row["inde_hist1"]
+                record[f"{column}_anterior"] = None if pd.isna(value) else value
+        elif pd.notna(row["inde_hist1"]):
+            record["inde_anterior"] = row["inde_hist1"]
+        records[str(ra)] = record
+    return records

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,7 @@ from defasagem.files import write_atomically
 from defasagem.ideal_phase import IdealPhaseRule, fit_rule
 from defasagem.modeling.bundle import Bundle
 from defasagem.ptbr import percent
+from defasagem.records import record_features
 
 N_REASONS = 3
 NOT_A_REASON = ("genero",)
@@ -135,6 +138,38 @@ def top_reasons(contributions: pd.DataFrame, features: pd.DataFrame) -> list[lis
         ]
         for row, picks in enumerate(order)
     ]
+
+
+@dataclass(frozen=True)
+class ScoredRecord:
+    """One student scored through the single-record path."""
+
+    probability: float
+    band: str
+    flagged: bool
+    reasons: list[Reason]
+
+
+def score_record(
+    bundle: Bundle, record: Mapping[str, Any], rule: IdealPhaseRule | None = None
+) -> ScoredRecord:
+    """Score one validated year-t record without building a DataFrame (the API's fast path).
+
+    ``rule`` defaults to the bundle's ideal-phase rule.
+    """
+    features = record_features(record, rule or bundle.rule)
+    probability, contributions = bundle.fast.score(features)
+    ranked = sorted(
+        ((c, name) for name, c in contributions.items() if name not in NOT_A_REASON and c > 0),
+        reverse=True,
+    )[:N_REASONS]
+    reasons = [Reason(name, features[name], c) for c, name in ranked]
+    return ScoredRecord(
+        probability,
+        bundle.policy.band(probability),
+        probability >= bundle.policy.threshold,
+        reasons,
+    )
 
 
 def scoring_rule(

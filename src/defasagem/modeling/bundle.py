@@ -27,6 +27,7 @@ from defasagem.errors import DefasagemError
 from defasagem.features import FEATURES
 from defasagem.files import describe_os_error
 from defasagem.ideal_phase import IdealPhaseRule
+from defasagem.modeling.fast_path import FastModel
 from defasagem.modeling.model import CalibratedModel
 from defasagem.modeling.policy import Policy
 
@@ -69,6 +70,7 @@ class Bundle:
     rule: IdealPhaseRule
     metadata: dict[str, Any]
     metrics: dict[str, Any]
+    fast: FastModel
 
     @property
     def version(self) -> str:
@@ -268,7 +270,9 @@ def load_bundle(path: Path) -> Bundle:
         str(metadata["model_version"])
     except (KeyError, TypeError, ValueError, DefasagemError) as exc:
         raise DefasagemError(f"{path}: {METADATA} inválido ({exc}); treine de novo.") from None
-    return Bundle(path, model, policy, rule, metadata, _read_json(path / METRICS))
+    return Bundle(
+        path, model, policy, rule, metadata, _read_json(path / METRICS), FastModel.compile(model)
+    )
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -1,0 +1,81 @@
+"""The single-record path (no DataFrame) gives the batch path's numbers exactly."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from builders import random_pairs, records_of_year
+from defasagem.data.ingest import IngestResult
+from defasagem.features import FEATURES, year_features
+from defasagem.ideal_phase import fit_rule
+from defasagem.modeling.bundle import load_bundle
+from defasagem.modeling.candidates import build_pipeline
+from defasagem.modeling.fast_path import FastModel
+from defasagem.modeling.model import fit_calibrated
+from defasagem.predict import score_record, score_year
+from defasagem.records import record_features
+
+
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [("logistic", {"C": 1.0}), ("lightgbm", {"n_estimators": 40, "num_leaves": 4})],
+)
+def test_the_compiled_model_matches_the_pipeline(kind: str, params: dict[str, float]) -> None:
+    def make(numeric: list[str], categorical: list[str]):  # type: ignore[no-untyped-def]
+        return build_pipeline(kind, params, numeric=numeric, categorical=categorical, seed=0)
+
+    model, _ = fit_calibrated(make, random_pairs(), seed=0)
+    fast = FastModel.compile(model)
+    test = random_pairs(years=(2030,), n=40, seed=5)
+    test.loc[3, "genero"] = "nunca visto"
+    test.loc[4, "tipo_instituicao"] = np.nan
+    test.loc[5, ["ida", "ieg"]] = np.nan
+    expected = model.predict_proba(test)
+    parts = model.contributions(test)
+    for i, row in enumerate(test[list(FEATURES)].to_dict("records")):
+        clean = {
+            str(k): None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()
+        }
+        probability, contributions = fast.score(clean)
+        assert probability == pytest.approx(expected[i], abs=1e-12)
+        for name, value in contributions.items():
+            assert value == pytest.approx(parts.iloc[i][name], abs=1e-12)
+
+
+def test_record_features_equal_the_year_table_features(synthetic_result: IngestResult) -> None:
+    table = synthetic_result.table
+    rule = fit_rule(table, 2024)
+    expected = year_features(table, 2024, rule)
+    for ra, record in records_of_year(table, 2024).items():
+        got = record_features(record, rule)
+        row = expected.loc[ra].to_dict()
+        for name in FEATURES:
+            want, value = row[name], got[name]
+            if pd.isna(want):
+                assert value is None or (isinstance(value, float) and math.isnan(value)), name
+            else:
+                assert value == want, (ra, name)
+
+
+def test_single_and_batch_paths_give_identical_probabilities(
+    synthetic_bundle: Path, synthetic_result: IngestResult
+) -> None:
+    bundle = load_bundle(synthetic_bundle)
+    table = synthetic_result.table
+    batch = score_year(bundle, table)
+    by_ra = batch.table.set_index("ra")
+    records = records_of_year(table, 2024)
+    for ra, row in by_ra.iterrows():
+        single = score_record(bundle, records[str(ra)], batch.rule)
+        assert single.probability == pytest.approx(row["probabilidade"], abs=1e-12)
+        assert single.band == row["faixa"]
+    first = by_ra.index[0]
+    reasons = score_record(bundle, records[str(first)], batch.rule).reasons
+    assert [r.text for r in reasons] == [
+        by_ra.loc[first, f"motivo_{k + 1}"] for k in range(len(reasons))
+    ]
