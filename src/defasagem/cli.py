@@ -23,6 +23,7 @@ from defasagem.data.ingest import ingest_files, write_table
 from defasagem.data.report import format_summary
 from defasagem.data.synth import write_synthetic_workbook
 from defasagem.errors import DefasagemError
+from defasagem.files import write_atomically
 from defasagem.ptbr import number, percent
 
 # Exit code for bad input (the same code click uses for usage errors).
@@ -212,6 +213,68 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
     for note in scored.notes():
         click.echo(f"  Aviso: {note}")
     click.echo(f"Lista gravada em {out}.")
+
+
+@cli.command(short_help="Serve a API (gunicorn + Flask).")
+@help_option()
+@option(
+    "--model",
+    "model_dir",
+    required=True,
+    metavar="PASTA",
+    type=click.Path(path_type=Path),
+    help="Pasta do pacote do modelo (de defasagem train).",
+)
+@option(
+    "--logs",
+    "logs_dir",
+    required=True,
+    metavar="PASTA",
+    type=click.Path(path_type=Path),
+    help="Pasta do log de previsões (criada se preciso).",
+)
+@option(
+    "--host", default="127.0.0.1", show_default=True, metavar="ENDEREÇO", help="Endereço de escuta."
+)
+@option(
+    "--port", type=IntInRange(1, 65535), default=8000, show_default=True, help="Porta de escuta."
+)
+@option(
+    "--workers", type=IntInRange(1, 64), default=2, show_default=True, help="Processos gunicorn."
+)
+def serve(model_dir: Path, logs_dir: Path, host: str, port: int, workers: int) -> None:
+    """Serve a API: /health, /ready, /predict e /model."""
+    from defasagem.api.app import ApiSettings
+    from defasagem.api.server import serve as run_server
+
+    click.echo(f"API em http://{host}:{port} (modelo {model_dir}, logs em {logs_dir}).")
+    run_server(ApiSettings(model_dir, logs_dir), host=host, port=port, workers=workers)
+
+
+@cli.group(cls=PtGroup, short_help="Log de previsões.", subcommand_metavar="COMANDO [ARGS]...")
+@help_option()
+def logs() -> None:
+    """Log de previsões da API."""
+
+
+@logs.command(name="export", short_help="Exporta o log de previsões como Parquet.")
+@help_option()
+@option(
+    "--logs",
+    "logs_dir",
+    required=True,
+    metavar="PASTA",
+    type=click.Path(path_type=Path),
+    help="Pasta do log de previsões.",
+)
+@output_option(".parquet", help="Tabela de saída (.parquet).")
+def export_logs(logs_dir: Path, out: Path) -> None:
+    """Junta os arquivos do log de previsões numa tabela Parquet (para o drift)."""
+    from defasagem.monitoring.prediction_log import read_log
+
+    table = read_log(logs_dir)
+    write_atomically(out, lambda tmp: table.to_parquet(tmp, index=False))
+    click.echo(f"{len(table)} previsões gravadas em {out}.")
 
 
 def summary_of_metrics(metrics: dict[str, Any]) -> str:

@@ -1,0 +1,1 @@
+"""The HTTP API (Flask app factory, schemas, error bodies)."""

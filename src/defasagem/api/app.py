@@ -1,0 +1,194 @@
+"""The Flask app factory: thin routes over the schemas, the scorer and the prediction log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from defasagem.api.problems import problems
+from defasagem.api.schemas import OPTIONAL, Batch, StudentRecord
+from defasagem.errors import DefasagemError
+from defasagem.features import DESCRIPTIONS
+from defasagem.modeling.bundle import Bundle, load_bundle
+from defasagem.monitoring.prediction_log import PredictionLog
+from defasagem.predict import ScoredRecord, display, score_record
+
+DEFAULT_MAX_BATCH = 5000
+# A 5,000-student batch is about 4 MB of JSON; a little room, then a clear 413.
+DEFAULT_MAX_BODY = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """What the server needs: the model bundle, the log folder and the request limits."""
+
+    model_dir: Path
+    logs_dir: Path
+    max_batch: int = DEFAULT_MAX_BATCH
+    max_body: int = DEFAULT_MAX_BODY
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(body, ensure_ascii=False, default=str),
+        status=status,
+        mimetype="application/json",
+    )
+
+
+def create_app(settings: ApiSettings) -> Flask:
+    """The API. A bundle that fails to load leaves the server alive and ``/ready`` at 503."""
+    app = Flask("defasagem")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    log = PredictionLog(settings.logs_dir)
+    state: dict[str, Any] = {"bundle": None, "problem": "modelo ainda não carregado"}
+    try:
+        state["bundle"] = load_bundle(settings.model_dir)
+        state["problem"] = None
+    except DefasagemError as exc:
+        state["problem"] = str(exc)
+
+    @app.before_request
+    def _request_id() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
+
+    @app.after_request
+    def _echo_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        messages = {
+            404: "rota não encontrada",
+            405: "método não permitido nesta rota",
+            413: f"corpo grande demais (máximo de {settings.max_body // (1024 * 1024)} MB)",
+        }
+        code = exc.code or 500
+        return _json({"erro": messages.get(code, exc.description or "erro")}, code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:  # never a stack trace to the client
+        app.logger.exception("erro inesperado")
+        return _json({"erro": "erro interno; o pedido não foi pontuado"}, 500)
+
+    @app.get("/health")
+    def health() -> Response:
+        return _json({"status": "ok"})
+
+    @app.get("/ready")
+    def ready() -> Response:
+        bundle: Bundle | None = state["bundle"]
+        if bundle is None:
+            return _json({"status": "indisponível", "motivo": state["problem"]}, 503)
+        return _json({"status": "pronto", "versao_modelo": bundle.version})
+
+    @app.get("/model")
+    def model() -> Response:
+        bundle: Bundle | None = state["bundle"]
+        if bundle is None:
+            return _json({"erro": state["problem"]}, 503)
+        metadata = {k: v for k, v in bundle.metadata.items() if k != "training_config"}
+        return _json({"metadata": metadata, "metrics": bundle.metrics})
+
+    @app.post("/predict")
+    def predict() -> Response:
+        bundle: Bundle | None = state["bundle"]
+        if bundle is None:
+            return _json({"erro": state["problem"]}, 503)
+        if not request.is_json:
+            return _json({"erro": "envie JSON com o cabeçalho Content-Type: application/json"}, 415)
+        body = request.get_data(cache=False)
+        try:
+            parsed = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _json(
+                {"erros": [{"campo": "corpo", "motivo": "o corpo não é JSON válido"}]}, 400
+            )
+        is_batch = isinstance(parsed, dict) and "students" in parsed
+        students = parsed.get("students") if is_batch else None
+        if isinstance(students, list) and len(students) > settings.max_batch:
+            limit = f"no máximo {settings.max_batch} alunos por pedido (recebidos {len(students)})"
+            return _json({"erros": [{"campo": "students", "motivo": limit}]}, 413)
+        try:
+            records = (
+                Batch.model_validate_json(body).students
+                if is_batch
+                else [StudentRecord.model_validate_json(body)]
+            )
+        except ValidationError as exc:
+            return _json({"erros": problems(exc)}, 422)
+        inputs = [r.record() for r in records]
+        results = _score_and_log(bundle, inputs, log, g.request_id)
+        header = {"request_id": g.request_id, "versao_modelo": bundle.version}
+        if is_batch:
+            return _json({**header, "alunos": results})
+        return _json({**header, **results[0]})
+
+    return app
+
+
+def _score_and_log(
+    bundle: Bundle, inputs: list[dict[str, Any]], log: PredictionLog, request_id: str
+) -> list[dict[str, Any]]:
+    """Score the validated records, append them to the log (durably), then build the answer:
+    a record is logged before its response can exist."""
+    scored = [score_record(bundle, record) for record in inputs]
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    log.append(
+        {
+            "request_id": request_id,
+            "horario": now,
+            "versao_modelo": bundle.version,
+            "entrada": record,
+            "probabilidade": result.probability,
+            "faixa": result.band,
+        }
+        for record, result in zip(inputs, scored, strict=True)
+    )
+    ranks = _ranks([s.probability for s in scored])
+    return [
+        _result(record, result, rank, len(scored))
+        for record, result, rank in zip(inputs, scored, ranks, strict=True)
+    ]
+
+
+def _ranks(probabilities: list[float]) -> list[int]:
+    order = sorted(range(len(probabilities)), key=lambda i: -probabilities[i])
+    ranks = [0] * len(probabilities)
+    for position, index in enumerate(order, start=1):
+        ranks[index] = position
+    return ranks
+
+
+def _result(record: dict[str, Any], scored: ScoredRecord, rank: int, total: int) -> dict[str, Any]:
+    out: dict[str, Any] = {} if record["ra"] is None else {"ra": record["ra"]}
+    return {
+        **out,
+        "probabilidade": round(scored.probability, 6),
+        "faixa": scored.band,
+        "sinalizado": scored.flagged,
+        "posicao": rank,
+        "total": total,
+        "motivos": [
+            {
+                "variavel": r.feature,
+                "descricao": DESCRIPTIONS[r.feature],
+                "valor": display(r.feature, r.value),
+                "contribuicao": round(r.contribution, 4),
+                "texto": r.text,
+            }
+            for r in scored.reasons
+        ],
+        # Fields the model did without (a Defasagem derived from Fase Ideal is not imputed).
+        "imputados": [name for name in OPTIONAL if record[name] is None],
+    }

@@ -1,0 +1,45 @@
+"""gunicorn over the Flask app factory: each worker builds its own app (and loads the bundle)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from defasagem.api.app import ApiSettings, create_app
+
+
+class Server(BaseApplication):  # type: ignore[misc]
+    """gunicorn configured from arguments instead of a config file or the command line."""
+
+    def __init__(self, settings: ApiSettings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Apply the options (bind, workers, timeout...)."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        """The WSGI app of one worker."""
+        return create_app(self.settings)
+
+
+def serve(settings: ApiSettings, *, host: str, port: int, workers: int) -> None:
+    """Run gunicorn until interrupted."""
+    Server(
+        settings,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "timeout": 60,
+            "graceful_timeout": 10,
+            # Workers load the bundle after the fork: a broken bundle keeps /ready at 503.
+            "preload_app": False,
+            "accesslog": "-",
+            "errorlog": "-",
+        },
+    ).run()

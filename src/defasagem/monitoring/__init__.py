@@ -1,0 +1,1 @@
+"""Prediction log, drift report and traffic simulator."""
