@@ -244,8 +244,8 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
 )
 def serve(model_dir: Path, logs_dir: Path, host: str, port: int, workers: int) -> None:
     """Serve a API: /health, /ready, /predict e /model."""
-    from defasagem.api.app import ApiSettings
     from defasagem.api.server import serve as run_server
+    from defasagem.api.settings import ApiSettings
 
     click.echo(f"API em http://{host}:{port} (modelo {model_dir}, logs em {logs_dir}).")
     run_server(ApiSettings(model_dir, logs_dir), host=host, port=port, workers=workers)

@@ -11,7 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from builders import records_of_year
-from defasagem.api.app import ApiSettings, create_app
+from defasagem.api.app import create_app
+from defasagem.api.settings import ApiSettings
 from defasagem.data.ingest import IngestResult
 from defasagem.modeling.bundle import load_bundle
 from defasagem.monitoring.prediction_log import read_log
@@ -212,3 +213,17 @@ def test_logs_export_writes_one_table(
     assert "2 previsões gravadas" in capsys.readouterr().out
     assert main(["logs", "export", "--logs", str(tmp_path / "nada"), "--out", str(out)]) == 2
     shutil.rmtree(logs)
+
+
+def test_prometheus_metrics_count_requests_bands_and_show_the_model(
+    client: FlaskClient, synthetic_bundle: Path
+) -> None:
+    client.post("/predict", json=STUDENT)
+    client.get("/nada/de/nada")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'defasagem_requests_total{endpoint="/predict",status="200"}' in text
+    assert 'endpoint="desconhecida",status="404"' in text
+    assert "defasagem_request_seconds_bucket" in text
+    assert "defasagem_predictions_total{faixa=" in text
+    version = load_bundle(synthetic_bundle).version
+    assert f'defasagem_model_info{{versao="{version}"}} 1.0' in text

@@ -77,6 +77,15 @@ def test_gunicorn_serves_health_ready_predict_and_logs_each_student(server) -> N
     status, problems = call(f"{url}/predict", {"ano": 2024})
     assert status == 422
     assert problems["erros"][0]["campo"] == "fase"
+    with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+        text = response.read().decode("utf-8")
+    # Both workers' counts add up (prometheus multiprocess mode).
+    bands = [
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("defasagem_predictions_total{")
+    ]
+    assert sum(bands) == 20
     logged = read_log(logs)
     assert len(logged) == 20
     assert logged["request_id"].is_unique

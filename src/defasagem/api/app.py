@@ -4,36 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from defasagem.api import metrics
 from defasagem.api.problems import problems
 from defasagem.api.schemas import OPTIONAL, Batch, StudentRecord
+from defasagem.api.settings import ApiSettings
 from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
 from defasagem.modeling.bundle import Bundle, load_bundle
 from defasagem.monitoring.prediction_log import PredictionLog
 from defasagem.predict import ScoredRecord, display, score_record
-
-DEFAULT_MAX_BATCH = 5000
-# A 5,000-student batch is about 4 MB of JSON; a little room, then a clear 413.
-DEFAULT_MAX_BODY = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ApiSettings:
-    """What the server needs: the model bundle, the log folder and the request limits."""
-
-    model_dir: Path
-    logs_dir: Path
-    max_batch: int = DEFAULT_MAX_BATCH
-    max_body: int = DEFAULT_MAX_BODY
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -56,30 +43,15 @@ def create_app(settings: ApiSettings) -> Flask:
     except DefasagemError as exc:
         state["problem"] = str(exc)
 
-    @app.before_request
-    def _request_id() -> None:
-        given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
+    if state["bundle"] is not None:
+        metrics.MODEL.labels(versao=state["bundle"].version).set(1)
 
-    @app.after_request
-    def _echo_id(response: Response) -> Response:
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        return response
+    _install_hooks(app, settings)
 
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> Response:
-        messages = {
-            404: "rota não encontrada",
-            405: "método não permitido nesta rota",
-            413: f"corpo grande demais (máximo de {settings.max_body // (1024 * 1024)} MB)",
-        }
-        code = exc.code or 500
-        return _json({"erro": messages.get(code, exc.description or "erro")}, code)
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:  # never a stack trace to the client
-        app.logger.exception("erro inesperado")
-        return _json({"erro": "erro interno; o pedido não foi pontuado"}, 500)
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        text, content_type = metrics.exposition()
+        return Response(text, mimetype=content_type.split(";")[0])
 
     @app.get("/health")
     def health() -> Response:
@@ -137,6 +109,42 @@ def create_app(settings: ApiSettings) -> Flask:
     return app
 
 
+def _install_hooks(app: Flask, settings: ApiSettings) -> None:
+    """Request ids, metrics of every request, and JSON errors in Portuguese (never a trace)."""
+
+    @app.before_request
+    def _request_id() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _echo_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        # Known routes only as labels: a scan of random URLs must not grow the metrics.
+        endpoint = request.url_rule.rule if request.url_rule is not None else "desconhecida"
+        metrics.REQUESTS.labels(endpoint=endpoint, status=str(response.status_code)).inc()
+        metrics.LATENCY.labels(endpoint=endpoint).observe(
+            time.perf_counter() - g.get("started", time.perf_counter())
+        )
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        messages = {
+            404: "rota não encontrada",
+            405: "método não permitido nesta rota",
+            413: f"corpo grande demais (máximo de {settings.max_body // (1024 * 1024)} MB)",
+        }
+        code = exc.code or 500
+        return _json({"erro": messages.get(code, exc.description or "erro")}, code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:  # never a stack trace to the client
+        app.logger.exception("erro inesperado")
+        return _json({"erro": "erro interno; o pedido não foi pontuado"}, 500)
+
+
 def _score_and_log(
     bundle: Bundle, inputs: list[dict[str, Any]], log: PredictionLog, request_id: str
 ) -> list[dict[str, Any]]:
@@ -155,6 +163,8 @@ def _score_and_log(
         }
         for record, result in zip(inputs, scored, strict=True)
     )
+    for result in scored:
+        metrics.PREDICTIONS.labels(faixa=result.band).inc()
     ranks = _ranks([s.probability for s in scored])
     return [
         _result(record, result, rank, len(scored))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from defasagem.api.app import ApiSettings, create_app
+from defasagem.api.settings import ApiSettings
 
 
 class Server(BaseApplication):  # type: ignore[misc]
@@ -24,12 +27,26 @@ class Server(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        """The WSGI app of one worker."""
+        """The WSGI app of one worker, imported after the fork (and after the metrics folder
+        is set)."""
+        from defasagem.api.app import create_app  # noqa: PLC0415
+
         return create_app(self.settings)
 
 
+def _child_exit(_server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess  # noqa: PLC0415
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
 def serve(settings: ApiSettings, *, host: str, port: int, workers: int) -> None:
-    """Run gunicorn until interrupted."""
+    """Run gunicorn until interrupted.
+
+    Prometheus' multiprocess folder is set (fresh) before any worker imports the metrics.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="defasagem-metricas-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
     Server(
         settings,
         {
@@ -41,5 +58,6 @@ def serve(settings: ApiSettings, *, host: str, port: int, workers: int) -> None:
             "preload_app": False,
             "accesslog": "-",
             "errorlog": "-",
+            "child_exit": _child_exit,
         },
     ).run()

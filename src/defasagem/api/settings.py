@@ -1,0 +1,21 @@
+"""The API's settings (kept apart from the app so the gunicorn master never imports the
+metrics before their multiprocess folder is set)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MAX_BATCH = 5000
+# A 5,000-student batch is about 4 MB of JSON; a little room, then a clear 413.
+DEFAULT_MAX_BODY = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """What the server needs: the model bundle, the log folder and the request limits."""
+
+    model_dir: Path
+    logs_dir: Path
+    max_batch: int = DEFAULT_MAX_BATCH
+    max_body: int = DEFAULT_MAX_BODY
