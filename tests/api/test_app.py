@@ -227,3 +227,35 @@ def test_prometheus_metrics_count_requests_bands_and_show_the_model(
     assert "defasagem_predictions_total{faixa=" in text
     version = load_bundle(synthetic_bundle).version
     assert f'defasagem_model_info{{versao="{version}"}} 1.0' in text
+
+
+def test_the_spec_is_generated_and_its_example_is_scored(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").get_json(force=True)
+    assert spec["openapi"] == "3.1.0"
+    assert {"/health", "/ready", "/predict", "/model", "/metrics"} <= set(spec["paths"])
+    record = spec["components"]["schemas"]["StudentRecord"]
+    assert record["required"] == ["ano", "fase"]
+    assert record["additionalProperties"] is False
+    assert all(p.get("description") for p in record["properties"].values())
+    examples = spec["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]
+    example = examples["examples"]["um_aluno"]["value"]
+    assert set(example) == set(record["properties"])  # complete: every field filled
+    response = client.post("/predict", json=example)
+    assert response.status_code == 200
+    assert response.get_json(force=True)["imputados"] == []
+    batch = client.post("/predict", json=examples["examples"]["lote"]["value"])
+    assert batch.status_code == 200
+
+
+def test_the_docs_page_uses_only_local_assets(client: FlaskClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'lang="pt-BR"' in html
+    assert "<code>ieg</code>" in html
+    assert "http://" not in html.replace("http://localhost:8000", "")
+    assert "https://" not in html
+    assert "<script" not in html
+    css = client.get("/static/docs.css")
+    assert css.status_code == 200
+    assert css.mimetype == "text/css"

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -13,6 +14,8 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from defasagem.api import metrics
+from defasagem.api.docs import docs_page
+from defasagem.api.openapi import openapi_document
 from defasagem.api.problems import problems
 from defasagem.api.schemas import OPTIONAL, Batch, StudentRecord
 from defasagem.api.settings import ApiSettings
@@ -33,7 +36,7 @@ def _json(body: Any, status: int = 200) -> Response:
 
 def create_app(settings: ApiSettings) -> Flask:
     """The API. A bundle that fails to load leaves the server alive and ``/ready`` at 503."""
-    app = Flask("defasagem")
+    app = Flask("defasagem", static_folder=str(Path(__file__).parent / "static"))
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     log = PredictionLog(settings.logs_dir)
     state: dict[str, Any] = {"bundle": None, "problem": "modelo ainda não carregado"}
@@ -47,6 +50,17 @@ def create_app(settings: ApiSettings) -> Flask:
         metrics.MODEL.labels(versao=state["bundle"].version).set(1)
 
     _install_hooks(app, settings)
+
+    document = openapi_document()
+    page = docs_page(document)
+
+    @app.get("/openapi.json")
+    def openapi() -> Response:
+        return _json(document)
+
+    @app.get("/docs")
+    def docs() -> Response:
+        return Response(page, mimetype="text/html")
 
     @app.get("/metrics")
     def prometheus() -> Response:
