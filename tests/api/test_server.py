@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+def call(
+    url: str, body: dict[str, Any] | None = None, request_id: str | None = None
+) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if request_id:
+        headers["X-Request-ID"] = request_id
+    request = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -43,11 +49,10 @@ def server(synthetic_bundle: Path, tmp_path: Path):  # type: ignore[no-untyped-d
         sys.executable, "-m", "defasagem.cli", "serve", "--model", str(synthetic_bundle),
         "--logs", str(logs), "--port", str(port), "--workers", "2",
     ]  # fmt: skip
+    # The server's output goes to a file: an unread pipe fills up and blocks gunicorn.
+    output = (tmp_path / "servidor.log").open("wb")
     process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "OMP_NUM_THREADS": "1"}
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -60,13 +65,14 @@ def server(synthetic_bundle: Path, tmp_path: Path):  # type: ignore[no-untyped-d
     else:
         process.kill()
         pytest.fail("o servidor não ficou pronto em 60 s")
-    yield url, logs
+    yield url, logs, process.pid
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
+    output.close()
 
 
 def test_gunicorn_serves_health_ready_predict_and_logs_each_student(server) -> None:  # type: ignore[no-untyped-def]
-    url, logs = server
+    url, logs, _ = server
     assert call(f"{url}/health") == (200, {"status": "ok"})
     status, ready = call(f"{url}/ready")
     assert status == 200
@@ -91,3 +97,40 @@ def test_gunicorn_serves_health_ready_predict_and_logs_each_student(server) -> N
     assert logged["request_id"].is_unique
     assert "entrada_ra" in logged.columns
     assert logged["entrada_ra"].isna().all()  # no RA sent, none logged
+
+
+def workers_of(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text(encoding="ascii")
+    return [int(pid) for pid in children.split()]
+
+
+def test_a_worker_killed_mid_run_loses_no_answered_prediction(server) -> None:  # type: ignore[no-untyped-def]
+    """2,000 requests from 8 clients; one worker gets SIGKILL half-way. Every request answered
+    200 is in the log exactly once (the record is fsync-ed before the answer)."""
+    url, logs, master = server
+    student = {"ano": 2024, "fase": 3, "ieg": 5.0, "ida": 6.0, "data_nascimento": "2013-01-02"}
+    answered: list[str] = []
+    failed = 0
+
+    def send(i: int) -> tuple[str, int]:
+        request_id = f"carga-{i}"
+        try:
+            return request_id, call(f"{url}/predict", student, request_id)[0]
+        except OSError:  # the connection of the killed worker
+            return request_id, 0
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(send, i) for i in range(2000)]
+        for done, future in enumerate(as_completed(futures)):
+            if done == 700:
+                os.kill(workers_of(master)[0], signal.SIGKILL)
+            request_id, status = future.result()
+            if status == 200:
+                answered.append(request_id)
+            else:
+                failed += 1
+    assert len(answered) >= 1900
+    counts = read_log(logs)["request_id"].value_counts()
+    assert all(counts.get(request_id, 0) == 1 for request_id in answered)
+    # gunicorn replaced the worker: the server still answers.
+    assert call(f"{url}/ready")[0] == 200
