@@ -87,8 +87,8 @@ class StudentRecord(BaseModel):
         phase = _phase(value, _parse_fase, "Fase")
         if not FIRST_SCORED <= phase <= LAST_SCORED:
             raise ValueError(
-                "só alunos da Fase 0 (ALFA) a 7 são pontuados: a Fase 8 (universitários) não "
-                "fica defasada"
+                "só alunos da Fase 0 (ALFA) a 7 são pontuados (a Fase 8, universitária, não "
+                "fica defasada)"
             )
         return phase
 
