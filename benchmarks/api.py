@@ -1,0 +1,195 @@
+"""Latency and throughput of the real API server, against a reference server in the style most
+public solutions use (Flask, a pandas DataFrame built per request, the same model).
+
+    .venv/bin/python benchmarks/api.py --model PASTA [--requests N] [--concurrency C]
+
+Both servers run under gunicorn with 2 workers and are measured by the same client (a thread
+pool, one HTTP connection per request). Printed: p50/p99 latency and requests/s for GET /health,
+a single POST /predict and a 1,000-student batch, and the ratios the API issue asks for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+STUDENT: dict[str, Any] = {
+    "ra": "RA-1",
+    "ano": 2024,
+    "fase": 3,
+    "fase_ideal": 4,
+    "data_nascimento": "2011-05-20",
+    "genero": "Feminino",
+    "ieg": 5.1,
+    "ida": 4.2,
+    "ips": 6.0,
+    "iaa": 8.0,
+    "ipp": 6.5,
+    "ipv": 6.9,
+    "inde": 6.0,
+    "fase_anterior": 2,
+    "ieg_anterior": 7.9,
+}
+
+# The reference server: what a typical solution does per request (a DataFrame, the pipeline).
+REFERENCE = """
+import datetime as dt, json, sys
+import pandas as pd
+from flask import Flask, request, jsonify
+from gunicorn.app.base import BaseApplication
+from defasagem.modeling.bundle import load_bundle
+from defasagem.records import record_features
+
+def create(model_dir):
+    app = Flask("referencia")
+    bundle = load_bundle(model_dir)
+
+    @app.post("/predict")
+    def predict():
+        data = request.get_json()
+        data["data_nascimento"] = dt.date.fromisoformat(data["data_nascimento"])
+        frame = pd.DataFrame([record_features(data, bundle.rule)])
+        probability = float(bundle.model.predict_proba(frame)[0])
+        return jsonify({"probabilidade": probability})
+
+    return app
+
+class App(BaseApplication):
+    def __init__(self, model_dir, port):
+        self.model_dir, self.port = model_dir, port
+        super().__init__()
+    def load_config(self):
+        self.cfg.set("bind", f"127.0.0.1:{self.port}")
+        self.cfg.set("workers", 2)
+    def load(self):
+        return create(self.model_dir)
+
+App(sys.argv[1], int(sys.argv[2])).run()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_ready(url: str) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"servidor não respondeu: {url}")
+
+
+def wait_port(port: int) -> None:
+    """Until the reference server accepts connections (it has no GET route)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                time.sleep(2)  # the workers load the model after the master binds
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"servidor de referência não respondeu na porta {port}")
+
+
+def request(url: str, body: bytes | None) -> float:
+    """Seconds for one request (its status must be 200)."""
+    started = time.perf_counter()
+    headers = {"Content-Type": "application/json"}
+    with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers)) as r:
+        r.read()
+        if r.status != 200:
+            raise SystemExit(f"{url}: status {r.status}")
+    return time.perf_counter() - started
+
+
+def measure(send: Callable[[], float], n: int, concurrency: int) -> dict[str, float]:
+    """p50/p99 latency (ms) and requests per second of ``n`` requests."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        latencies = sorted(pool.map(lambda _: send(), range(n)))
+    wall = time.perf_counter() - started
+    return {
+        "p50": 1000 * statistics.median(latencies),
+        "p99": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+        "rps": n / wall,
+    }
+
+
+def start(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
+
+
+def main() -> None:
+    """Start both servers, measure, print the figures and the ratios."""
+    parser = argparse.ArgumentParser(description="Mede a API contra um servidor de referência.")
+    parser.add_argument("--model", type=Path, required=True, help="pasta do pacote do modelo")
+    parser.add_argument("--requests", type=int, default=2000, help="pedidos por cenário")
+    parser.add_argument("--concurrency", type=int, default=8, help="clientes simultâneos")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        ours_port, ref_port = free_port(), free_port()
+        ours = start(
+            [sys.executable, "-m", "defasagem.cli", "serve", "--model", str(args.model),
+             "--logs", str(folder / "logs"), "--port", str(ours_port), "--workers", "2"],
+            folder / "ours.log",
+        )  # fmt: skip
+        script = folder / "reference.py"
+        script.write_text(REFERENCE, encoding="utf-8")
+        reference = start(
+            [sys.executable, str(script), str(args.model), str(ref_port)], folder / "ref.log"
+        )
+        try:
+            base, ref = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{ref_port}"
+            wait_ready(f"{base}/ready")
+            wait_port(ref_port)
+            one = json.dumps(STUDENT).encode("utf-8")
+            batch = json.dumps({"students": [STUDENT] * 1000}).encode("utf-8")
+            n, c = args.requests, args.concurrency
+            health = measure(lambda: request(f"{base}/health", None), n, c)
+            single = measure(lambda: request(f"{base}/predict", one), n, c)
+            many = measure(lambda: request(f"{base}/predict", batch), max(20, n // 50), c)
+            baseline = measure(lambda: request(f"{ref}/predict", one), n, c)
+        finally:
+            for process in (ours, reference):
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+    rows = [
+        ("GET /health", health),
+        ("POST /predict (1 aluno)", single),
+        ("POST /predict (1.000 alunos)", many),
+        ("referência: DataFrame por pedido", baseline),
+    ]
+    print(f"{n} pedidos por cenário (lote: {max(20, n // 50)}), {c} clientes, 2 processos")
+    for name, figures in rows:
+        print(
+            f"{name:36s} p50 {figures['p50']:8.2f} ms  p99 {figures['p99']:8.2f} ms  "
+            f"{figures['rps']:8.1f} pedidos/s"
+        )
+    print(f"p50 predict / p50 health:           {single['p50'] / health['p50']:.2f}x (meta ≤ 3)")
+    print(f"p50 lote de 1.000 / p50 1 aluno:     {many['p50'] / single['p50']:.2f}x (meta ≤ 10)")
+    print(f"vazão nossa / vazão da referência:   {single['rps'] / baseline['rps']:.2f}x (meta ≥ 5)")
+
+
+if __name__ == "__main__":
+    main()
