@@ -47,6 +47,7 @@ STUDENT: dict[str, Any] = {
 # The reference server: what a typical solution does per request (a DataFrame, the pipeline).
 REFERENCE = """
 import datetime as dt, json, sys
+from pathlib import Path
 import pandas as pd
 from flask import Flask, request, jsonify
 from gunicorn.app.base import BaseApplication
@@ -55,7 +56,7 @@ from defasagem.records import record_features
 
 def create(model_dir):
     app = Flask("referencia")
-    bundle = load_bundle(model_dir)
+    bundle = load_bundle(Path(model_dir))
 
     @app.post("/predict")
     def predict():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,19 +157,37 @@ def score_record(
 
     ``rule`` defaults to the bundle's ideal-phase rule.
     """
-    features = record_features(record, rule or bundle.rule)
-    probability, contributions = bundle.fast.score(features)
-    ranked = sorted(
-        ((c, name) for name, c in contributions.items() if name not in NOT_A_REASON and c > 0),
-        reverse=True,
-    )[:N_REASONS]
-    reasons = [Reason(name, features[name], c) for c, name in ranked]
-    return ScoredRecord(
-        probability,
-        bundle.policy.band(probability),
-        probability >= bundle.policy.threshold,
-        reasons,
-    )
+    return score_records(bundle, [record], rule)[0]
+
+
+def score_records(
+    bundle: Bundle, records: Sequence[Mapping[str, Any]], rule: IdealPhaseRule | None = None
+) -> list[ScoredRecord]:
+    """:func:`score_record` of many records, with one call into the model."""
+    features = [record_features(record, rule or bundle.rule) for record in records]
+    probabilities, parts = bundle.fast.score_many(features)
+    names = bundle.fast.sources
+    shown = [i for i, name in enumerate(names) if name not in NOT_A_REASON]
+    candidates = parts[:, shown]
+    # The same order as the batch scorer: largest contribution first, ties by column order.
+    order = np.argsort(-candidates, axis=1, kind="stable")[:, :N_REASONS]
+    out = []
+    for i, row in enumerate(features):
+        probability = float(probabilities[i])
+        reasons = [
+            Reason(names[shown[j]], row[names[shown[j]]], float(candidates[i, j]))
+            for j in order[i]
+            if candidates[i, j] > 0
+        ]
+        out.append(
+            ScoredRecord(
+                probability,
+                bundle.policy.band(probability),
+                probability >= bundle.policy.threshold,
+                reasons,
+            )
+        )
+    return out
 
 
 def scoring_rule(

@@ -23,7 +23,7 @@ from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
 from defasagem.modeling.bundle import Bundle, load_bundle
 from defasagem.monitoring.prediction_log import PredictionLog
-from defasagem.predict import ScoredRecord, display, score_record
+from defasagem.predict import ScoredRecord, display, score_records
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -164,7 +164,7 @@ def _score_and_log(
 ) -> list[dict[str, Any]]:
     """Score the validated records, append them to the log (durably), then build the answer:
     a record is logged before its response can exist."""
-    scored = [score_record(bundle, record) for record in inputs]
+    scored = score_records(bundle, inputs)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
     log.append(
         {

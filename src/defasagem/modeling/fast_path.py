@@ -9,7 +9,7 @@ applies the same arithmetic to a vector. A test checks it gives the Pipeline's n
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,20 +102,40 @@ class FastModel:
             [[*self.numeric.encode(row), *self.categorical.encode(row)]], dtype=np.float64
         )
 
+    @property
+    def sources(self) -> list[str]:
+        """The features the contributions are reported for, in the model's column order."""
+        return list(dict.fromkeys(self.columns))
+
     def score(self, row: Mapping[str, Value]) -> tuple[float, dict[str, float]]:
         """Calibrated probability and each feature's share of the calibrated log-odds."""
-        x = self.vector(row)
+        probabilities, parts = self.score_many([row])
+        return float(probabilities[0]), dict(zip(self.sources, parts[0].tolist(), strict=True))
+
+    def score_many(self, rows: Sequence[Mapping[str, Value]]) -> tuple[Array, Array]:
+        """Probabilities (n) and contributions (n × :attr:`sources`) of many rows, with one call
+        into the model (a batch request)."""
+        matrix = np.array(
+            [[*self.numeric.encode(r), *self.categorical.encode(r)] for r in rows],
+            dtype=np.float64,
+        ).reshape(len(rows), len(self.columns))
         if isinstance(self.estimator, LogisticRegression):
-            parts = x[0] * self.estimator.coef_[0]
-            base = float(self.estimator.intercept_[0])
+            parts = matrix * self.estimator.coef_[0]
+            base = np.full(len(rows), float(self.estimator.intercept_[0]))
         else:
-            shap = np.asarray(self.estimator.predict(x, pred_contrib=True), dtype=np.float64)[0]
-            parts, base = shap[:-1], float(shap[-1])
-        contributions: dict[str, float] = {}
-        for source, part in zip(self.columns, parts, strict=True):
-            contributions[source] = contributions.get(source, 0.0) + float(part) * self.slope
-        log_odds = self.slope * (base + float(parts.sum())) + self.intercept
-        return float(expit(log_odds)), contributions
+            # The booster itself: the scikit-learn wrapper re-reads its parameters on every
+            # call, which costs more than the trees for one student.
+            shap = np.asarray(
+                self.estimator.booster_.predict(matrix, pred_contrib=True), dtype=np.float64
+            )
+            parts, base = shap[:, :-1], shap[:, -1]
+        probabilities = expit(self.slope * (base + parts.sum(axis=1)) + self.intercept)
+        # Encoded columns (one-hot, missing flags) add up to the feature they come from.
+        sources = self.sources
+        fold = np.zeros((len(self.columns), len(sources)))
+        for column, source in enumerate(self.columns):
+            fold[column, sources.index(source)] = 1.0
+        return np.asarray(probabilities, dtype=np.float64), (parts @ fold) * self.slope
 
 
 def _number(value: Value) -> float:
