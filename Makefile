@@ -9,13 +9,16 @@ SEED ?= 42
 STUDENTS ?= 860
 # DATA: a real PEDE export (.xlsx or .csv). Empty: `make demo` synthesizes a workbook instead.
 DATA ?=
+# SERVE=0: the demo stops after scoring instead of serving the API (CI uses it).
+SERVE ?= 1
+PORT ?= 8000
 
 export OMP_NUM_THREADS ?= 1
 
 .PHONY: help venv demo test lint format typecheck unit clean
 
 help:
-	@echo "make demo [DATA=arquivo.xlsx]  prepara o ambiente e roda o fluxo principal"
+	@echo "make demo [DATA=arquivo.xlsx]  prepara o ambiente, treina, pontua e serve a API (SERVE=0: não serve)"
 	@echo "make test                      ruff, mypy e pytest com cobertura (mínimo 90 %)"
 	@echo "make venv                      só cria/atualiza o ambiente .venv"
 	@echo "make lint | typecheck | unit    cada etapa de 'make test' isolada"
@@ -44,6 +47,14 @@ endif
 	$(BIN)/defasagem predict --model $(OUT)/demo/modelo $(foreach f,$(DEMO_DATA),--data $(f)) \
 		--out $(OUT)/demo/risco.xlsx
 	@echo "Cartão do modelo: $(OUT)/demo/modelo/model_card.md; lista: $(OUT)/demo/risco.xlsx"
+ifeq ($(SERVE),1)
+	@echo ""
+	@echo "API em http://localhost:$(PORT) (Ctrl+C para parar):"
+	@echo "  documentação: http://localhost:$(PORT)/docs    prontidão: http://localhost:$(PORT)/ready"
+	@echo "  exemplo: curl -s -X POST localhost:$(PORT)/predict -H 'Content-Type: application/json' \\"
+	@echo "    -d '{\"ano\": 2024, \"fase\": \"FASE 3\", \"fase_ideal\": 4, \"ieg\": 5.1, \"ida\": 4.2}'"
+	$(BIN)/defasagem serve --model $(OUT)/demo/modelo --logs $(OUT)/demo/logs --port $(PORT)
+endif
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
