@@ -12,25 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from defasagem.data.ingest import ingest_files
 from defasagem.data.synth import write_synthetic_workbook
-
-
-def _median_seconds(action: Callable[[], object], repeat: int) -> float:
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
+from timing import median_seconds
 
 
 def main() -> None:
@@ -50,8 +39,8 @@ def main() -> None:
         if workbook is None:
             workbook = Path(tmp) / "sintetico.xlsx"
             write_synthetic_workbook(workbook)
-        ours = _median_seconds(lambda: ingest_files([workbook]), args.repeat)
-        reference = _median_seconds(
+        ours = median_seconds(lambda: ingest_files([workbook]), args.repeat)
+        reference = median_seconds(
             lambda: pd.read_excel(workbook, sheet_name=None, engine="openpyxl"), args.repeat
         )
     print(f"arquivo: {workbook.name} (mediana de {args.repeat} execuções)")

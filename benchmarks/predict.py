@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from defasagem.data.ingest import ingest_files
@@ -22,15 +19,7 @@ from defasagem.data.synth import write_synthetic_workbook
 from defasagem.features import year_features
 from defasagem.modeling.bundle import load_bundle
 from defasagem.predict import score_year
-
-
-def _median_seconds(action: Callable[[], object], repeat: int) -> float:
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
+from timing import median_seconds
 
 
 def main() -> None:
@@ -52,8 +41,8 @@ def main() -> None:
     year = int(table["ano"].max())
     features = year_features(table, year, bundle.rule)
     features = features[features["fase"].between(0, 7)]
-    full = _median_seconds(lambda: score_year(bundle, table), args.repeat)
-    bare = _median_seconds(lambda: bundle.model.predict_proba(features), args.repeat)
+    full = median_seconds(lambda: score_year(bundle, table), args.repeat)
+    bare = median_seconds(lambda: bundle.model.predict_proba(features), args.repeat)
     n = len(features)
     print(f"arquivo: {workbook.name}, {year}: {n} alunos (mediana de {args.repeat} execuções)")
     print(f"score_year (variáveis + probabilidade + motivos + ordem): {full * 1000:.0f} ms")

@@ -17,6 +17,7 @@ from defasagem.cli_pt import (
     help_option,
     option,
     output_option,
+    path_option,
     usage_message,
 )
 from defasagem.data.ingest import ingest_files, write_table
@@ -29,6 +30,15 @@ from defasagem.ptbr import number, percent
 # Exit code for bad input (the same code click uses for usage errors).
 EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 1
+
+
+model_option = path_option(
+    "--model",
+    "model_dir",
+    required=True,
+    metavar="PASTA",
+    help="Pasta do pacote do modelo (de defasagem train).",
+)
 
 
 @click.group(cls=PtGroup, name="defasagem", subcommand_metavar="COMANDO [ARGS]...")
@@ -102,13 +112,12 @@ def default_config(name: str) -> Path:
 
 @cli.command(short_help="Treina, avalia fora do tempo e grava o pacote do modelo.")
 @help_option()
-@option(
+@path_option(
     "--data",
     "files",
     multiple=True,
     required=True,
     metavar="ARQUIVO",
-    type=click.Path(path_type=Path, readable=False),
     help="Exportação PEDE (.xlsx ou .csv); repita para juntar arquivos.",
 )
 @option(
@@ -118,20 +127,18 @@ def default_config(name: str) -> Path:
     type=click.Path(path_type=Path),
     help="Pasta do pacote do modelo (criada ou substituída).",
 )
-@option(
+@path_option(
     "--config",
     "config_path",
     default=None,
     metavar="ARQUIVO",
-    type=click.Path(path_type=Path),
     help="Configuração de treino [padrão: configs/training.toml].",
 )
-@option(
+@path_option(
     "--rule",
     "rule_path",
     default=None,
     metavar="ARQUIVO",
-    type=click.Path(path_type=Path),
     help=(
         "Regra da Fase Ideal a usar nas previsões (ex.: configs/ideal_phase_rule.toml) "
         "[padrão: aprendida do ano mais recente dos dados]."
@@ -156,30 +163,21 @@ def train(
 
 @cli.command(short_help="Pontua o ano mais recente de uma exportação PEDE.")
 @help_option()
-@option(
-    "--model",
-    "model_dir",
-    required=True,
-    metavar="PASTA",
-    type=click.Path(path_type=Path),
-    help="Pasta do pacote do modelo (de defasagem train).",
-)
-@option(
+@model_option
+@path_option(
     "--data",
     "files",
     multiple=True,
     required=True,
     metavar="ARQUIVO",
-    type=click.Path(path_type=Path, readable=False),
     help="Exportação PEDE (.xlsx ou .csv); anos anteriores no arquivo viram histórico.",
 )
 @output_option(".csv", ".xlsx", help="Lista ordenada de saída (.csv ou .xlsx).")
-@option(
+@path_option(
     "--rule",
     "rule_path",
     default=None,
     metavar="ARQUIVO",
-    type=click.Path(path_type=Path),
     help=(
         "Regra da Fase Ideal (ex.: configs/ideal_phase_rule.toml) [padrão: a do próprio ano, "
         "ou a do pacote do modelo]."
@@ -217,20 +215,12 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
 
 @cli.command(short_help="Serve a API (gunicorn + Flask).")
 @help_option()
-@option(
-    "--model",
-    "model_dir",
-    required=True,
-    metavar="PASTA",
-    type=click.Path(path_type=Path),
-    help="Pasta do pacote do modelo (de defasagem train).",
-)
-@option(
+@model_option
+@path_option(
     "--logs",
     "logs_dir",
     required=True,
     metavar="PASTA",
-    type=click.Path(path_type=Path),
     help="Pasta do log de previsões (criada se preciso).",
 )
 @option(
@@ -259,12 +249,11 @@ def logs() -> None:
 
 @logs.command(name="export", short_help="Exporta o log de previsões como Parquet.")
 @help_option()
-@option(
+@path_option(
     "--logs",
     "logs_dir",
     required=True,
     metavar="PASTA",
-    type=click.Path(path_type=Path),
     help="Pasta do log de previsões.",
 )
 @output_option(".parquet", help="Tabela de saída (.parquet).")

@@ -76,6 +76,17 @@ option = functools.partial(click.option, cls=PtOption)
 help_option = functools.partial(click.help_option, "-h", "--help", help="Mostra esta ajuda e sai.")
 
 
+def path_option(
+    flag: str, dest: str, *, metavar: str, help: str, **kwargs: Any
+) -> Callable[[F], F]:
+    """An option holding a path. Existence and kind are checked by the command itself, so every
+    error is in Portuguese (click's own path checks answer in English)."""
+    return option(
+        flag, dest, metavar=metavar, type=click.Path(path_type=Path, readable=False), help=help,
+        **kwargs,
+    )  # fmt: skip
+
+
 class IntInRange(click.ParamType):  # type: ignore[type-arg]
     """A whole number within [low, high], with Portuguese error messages."""
 

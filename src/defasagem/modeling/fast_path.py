@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
-from defasagem.modeling.model import CalibratedModel
+from defasagem.modeling.model import CalibratedModel, source_feature
 
 Array = npt.NDArray[np.float64]
 Value = float | str | None
@@ -83,6 +83,10 @@ class FastModel:
     slope: float
     intercept: float
     columns: tuple[str, ...]
+    # The features contributions are reported for, and the 0/1 matrix that adds encoded
+    # columns (one-hot, missing flags) into them: fixed at compile time, not per request.
+    sources: tuple[str, ...]
+    fold: Array
 
     @classmethod
     def compile(cls, model: CalibratedModel) -> FastModel:
@@ -93,19 +97,20 @@ class FastModel:
         categorical = _compile_categorical(
             transformer.named_transformers_["cat"], model.categorical
         )
-        sources = tuple(_source(n) for n in transformer.get_feature_names_out())
-        return cls(numeric, categorical, pipeline[-1], model.slope, model.intercept, sources)
+        columns = tuple(source_feature(n) for n in transformer.get_feature_names_out())
+        sources = tuple(dict.fromkeys(columns))
+        fold = np.zeros((len(columns), len(sources)))
+        for column, source in enumerate(columns):
+            fold[column, sources.index(source)] = 1.0
+        return cls(
+            numeric, categorical, pipeline[-1], model.slope, model.intercept, columns, sources, fold
+        )
 
     def vector(self, row: Mapping[str, Value]) -> Array:
         """The transformed row, as the pipeline's transform would give it."""
         return np.array(
             [[*self.numeric.encode(row), *self.categorical.encode(row)]], dtype=np.float64
         )
-
-    @property
-    def sources(self) -> list[str]:
-        """The features the contributions are reported for, in the model's column order."""
-        return list(dict.fromkeys(self.columns))
 
     def score(self, row: Mapping[str, Value]) -> tuple[float, dict[str, float]]:
         """Calibrated probability and each feature's share of the calibrated log-odds."""
@@ -130,22 +135,11 @@ class FastModel:
             )
             parts, base = shap[:, :-1], shap[:, -1]
         probabilities = expit(self.slope * (base + parts.sum(axis=1)) + self.intercept)
-        # Encoded columns (one-hot, missing flags) add up to the feature they come from.
-        sources = self.sources
-        fold = np.zeros((len(self.columns), len(sources)))
-        for column, source in enumerate(self.columns):
-            fold[column, sources.index(source)] = 1.0
-        return np.asarray(probabilities, dtype=np.float64), (parts @ fold) * self.slope
+        return np.asarray(probabilities, dtype=np.float64), (parts @ self.fold) * self.slope
 
 
 def _number(value: Value) -> float:
     return math.nan if value is None or isinstance(value, str) else float(value)
-
-
-def _source(transformed: str) -> str:
-    from defasagem.modeling.model import source_feature  # noqa: PLC0415 - avoid a cycle
-
-    return source_feature(transformed)
 
 
 def _compile_numeric(step: Any, names: list[str]) -> _Numeric:
