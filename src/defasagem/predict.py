@@ -57,9 +57,14 @@ class Reason:
     contribution: float
 
     @property
+    def shown_value(self) -> str:
+        """The value as a coordinator reads it (``"4,2"``)."""
+        return display(self.feature, self.value)
+
+    @property
     def text(self) -> str:
         """``"IEG (engajamento): 4,2"``."""
-        return f"{DESCRIPTIONS[self.feature]}: {display(self.feature, self.value)}"
+        return f"{DESCRIPTIONS[self.feature]}: {self.shown_value}"
 
 
 @dataclass(frozen=True)

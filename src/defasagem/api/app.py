@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import orjson
 from flask import Flask, Response, g, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -23,15 +24,11 @@ from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
 from defasagem.modeling.bundle import Bundle, load_bundle
 from defasagem.monitoring.prediction_log import PredictionLog
-from defasagem.predict import ScoredRecord, display, score_records
+from defasagem.predict import ScoredRecord, score_records
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False, default=str),
-        status=status,
-        mimetype="application/json",
-    )
+    return Response(orjson.dumps(body, default=str), status=status, mimetype="application/json")
 
 
 def create_app(settings: ApiSettings) -> Flask:
@@ -95,8 +92,8 @@ def create_app(settings: ApiSettings) -> Flask:
             return _json({"erro": "envie JSON com o cabeçalho Content-Type: application/json"}, 415)
         body = request.get_data(cache=False)
         try:
-            parsed = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            parsed = orjson.loads(body)
+        except orjson.JSONDecodeError:
             return _json(
                 {"erros": [{"campo": "corpo", "motivo": "o corpo não é JSON válido"}]}, 400
             )
@@ -177,8 +174,8 @@ def _score_and_log(
         }
         for record, result in zip(inputs, scored, strict=True)
     )
-    for result in scored:
-        metrics.PREDICTIONS.labels(faixa=result.band).inc()
+    for band, count in Counter(result.band for result in scored).items():
+        metrics.PREDICTIONS.labels(faixa=band).inc(count)
     ranks = _ranks([s.probability for s in scored])
     return [
         _result(record, result, rank, len(scored))
@@ -207,11 +204,11 @@ def _result(record: dict[str, Any], scored: ScoredRecord, rank: int, total: int)
             {
                 "variavel": r.feature,
                 "descricao": DESCRIPTIONS[r.feature],
-                "valor": display(r.feature, r.value),
+                "valor": shown,
                 "contribuicao": round(r.contribution, 4),
-                "texto": r.text,
+                "texto": f"{DESCRIPTIONS[r.feature]}: {shown}",
             }
-            for r in scored.reasons
+            for r, shown in ((r, r.shown_value) for r in scored.reasons)
         ],
         # Fields the model did without (a Defasagem derived from Fase Ideal is not imputed).
         "imputados": [name for name in OPTIONAL if record[name] is None],

@@ -9,6 +9,7 @@ without may be null or absent, and is reported back as imputed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -36,6 +37,12 @@ FIRST_SCORED, LAST_SCORED = 0, 7
 def _phase(value: Any, parse: Any, label: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"{label} deve ser um número de 0 a 8 ou um rótulo como ALFA ou FASE 3")
+    return _known_phase(value, parse, label)
+
+
+@functools.lru_cache(maxsize=1024)
+def _known_phase(value: int | str, parse: Any, label: str) -> int:
+    # A batch repeats the same few labels: parse each once (errors are not cached).
     try:
         phase = parse(value, ColumnContext(label))
     except BadValueError as exc:

@@ -37,17 +37,20 @@ class _Numeric:
     mean: Array | None = None
     scale: Array | None = None
 
-    def encode(self, row: Mapping[str, Value]) -> list[float]:
-        values = np.array([_number(row.get(n)) for n in self.names], dtype=np.float64)
+    def encode(self, rows: Sequence[Mapping[str, Value]]) -> Array:
+        """The block's columns for many rows, with array arithmetic (not row by row)."""
+        values = np.array(
+            [[_number(row.get(n)) for n in self.names] for row in rows], dtype=np.float64
+        ).reshape(len(rows), len(self.names))
         if self.medians is None:
-            return [float(v) for v in values]
+            return values
         missing = np.isnan(values)
-        filled = np.concatenate(
-            [np.where(missing, self.medians, values), missing[list(self.flagged)].astype(float)]
+        filled = np.hstack(
+            [np.where(missing, self.medians, values), missing[:, list(self.flagged)]]
         )
         assert self.mean is not None
         assert self.scale is not None
-        return [float(v) for v in (filled - self.mean) / self.scale]
+        return np.asarray((filled - self.mean) / self.scale, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,13 @@ class _Categorical:
     one_hot: bool
     fill: str = "ausente"
 
-    def encode(self, row: Mapping[str, Value]) -> list[float]:
+    def encode(self, rows: Sequence[Mapping[str, Value]]) -> Array:
+        """The block's columns for many rows."""
+        out = [self._encode(row) for row in rows]
+        width = sum(len(k) for k in self.categories) if self.one_hot else len(self.names)
+        return np.array(out, dtype=np.float64).reshape(len(rows), width)
+
+    def _encode(self, row: Mapping[str, Value]) -> list[float]:
         out: list[float] = []
         for name, known in zip(self.names, self.categories, strict=True):
             value = row.get(name)
@@ -108,9 +117,11 @@ class FastModel:
 
     def vector(self, row: Mapping[str, Value]) -> Array:
         """The transformed row, as the pipeline's transform would give it."""
-        return np.array(
-            [[*self.numeric.encode(row), *self.categorical.encode(row)]], dtype=np.float64
-        )
+        return self.matrix([row])
+
+    def matrix(self, rows: Sequence[Mapping[str, Value]]) -> Array:
+        """The transformed rows (n × :attr:`columns`)."""
+        return np.hstack([self.numeric.encode(rows), self.categorical.encode(rows)])
 
     def score(self, row: Mapping[str, Value]) -> tuple[float, dict[str, float]]:
         """Calibrated probability and each feature's share of the calibrated log-odds."""
@@ -120,10 +131,7 @@ class FastModel:
     def score_many(self, rows: Sequence[Mapping[str, Value]]) -> tuple[Array, Array]:
         """Probabilities (n) and contributions (n × :attr:`sources`) of many rows, with one call
         into the model (a batch request)."""
-        matrix = np.array(
-            [[*self.numeric.encode(r), *self.categorical.encode(r)] for r in rows],
-            dtype=np.float64,
-        ).reshape(len(rows), len(self.columns))
+        matrix = self.matrix(rows)
         if isinstance(self.estimator, LogisticRegression):
             parts = matrix * self.estimator.coef_[0]
             base = np.full(len(rows), float(self.estimator.intercept_[0]))

@@ -8,13 +8,12 @@ the export skips it. No names are ever logged; the RA only when the client sent 
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from defasagem.errors import DefasagemError
@@ -42,21 +41,12 @@ class PredictionLog:
 
     def append(self, records: Iterable[dict[str, Any]]) -> None:
         """Write every record as one line, in one write, and flush it to disk."""
-        payload = "".join(
-            json.dumps(r, ensure_ascii=False, default=_jsonable, separators=(",", ":")) + "\n"
-            for r in records
-        ).encode("utf-8")
+        payload = b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in records)
         fd = self._descriptor()
         written = 0
         while written < len(payload):
             written += os.write(fd, payload[written:])
         os.fsync(fd)
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
 
 
 def read_log(folder: Path) -> pd.DataFrame:
@@ -66,13 +56,13 @@ def read_log(folder: Path) -> pd.DataFrame:
     rows = []
     try:
         for path in sorted(folder.glob(PATTERN)):
-            with path.open(encoding="utf-8", errors="replace") as handle:
+            with path.open("rb") as handle:
                 for line in handle:
-                    if not line.endswith("\n"):
+                    if not line.endswith(b"\n"):
                         continue  # a write cut short by a killed worker: never answered
                     try:
-                        rows.append(json.loads(line))
-                    except json.JSONDecodeError:
+                        rows.append(orjson.loads(line))
+                    except orjson.JSONDecodeError:
                         continue
     except OSError as exc:
         raise DefasagemError(
