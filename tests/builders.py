@@ -152,26 +152,12 @@ def random_pairs(
     return pd.concat(frames, ignore_index=True)
 
 
-def records_of_year(table: pd.DataFrame, year: int) -> dict[str, dict[str, Any]]:
-    """Every student of ``year`` as the API receives them: the year's fields plus the previous
-    year's values as ``*_anterior`` (INDE falling back on the sheet's own history column)."""
-    now = table[table["ano"] == year].set_index("ra")
-    before = table[table["ano"] == year - 1].set_index("ra")
-    records = {}
-    for ra, row in now.iterrows():
-        record: dict[str, Any] = {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
-        record["ano"] = year
-        if record.get("data_nascimento") is not None:
-            record["data_nascimento"] = pd.Timestamp(record["data_nascimento"]).date()
-        if ra in before.index:
-            previous = before.loc[str(ra)]
-            record["fase_anterior"] = previous["fase"]
-            for column in ("defasagem", "iaa", "ieg", "ips", "ida", "ipv", "inde"):
-                value: Any = previous[column]
-                if column == "inde" and pd.isna(value):
-                    value = row["inde_hist1"]
-                record[f"{column}_anterior"] = None if pd.isna(value) else value
-        elif pd.notna(row["inde_hist1"]):
-            record["inde_anterior"] = row["inde_hist1"]
-        records[str(ra)] = record
-    return records
+def log_traffic(model_dir: Path, logs: Path, students: Sequence[dict[str, Any]]) -> None:
+    """Score ``students`` through the API (in-process), so their predictions land in ``logs``."""
+    from defasagem.api.app import create_app  # noqa: PLC0415
+    from defasagem.api.settings import ApiSettings  # noqa: PLC0415
+
+    client = create_app(ApiSettings(model_dir, logs)).test_client()
+    for start in range(0, len(students), 500):
+        answer = client.post("/predict", json={"students": list(students[start : start + 500])})
+        assert answer.status_code == 200, answer.get_json(force=True)

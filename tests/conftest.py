@@ -7,6 +7,8 @@ them skip, saying so. Set to a missing file: they fail, because CI must never si
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,21 @@ def synthetic_bundle(
     out = tmp_path_factory.mktemp("bundle") / "modelo"
     train([synthetic_workbook], out, config_path=fast_config)
     return out
+
+
+@pytest.fixture
+def live_api(synthetic_bundle: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The API over real HTTP (werkzeug, in a thread) on a free port: its URL and log folder."""
+    from werkzeug.serving import make_server  # noqa: PLC0415
+
+    from defasagem.api.app import create_app  # noqa: PLC0415
+    from defasagem.api.settings import ApiSettings  # noqa: PLC0415
+
+    logs = tmp_path / "logs"
+    server = make_server(
+        "127.0.0.1", 0, create_app(ApiSettings(synthetic_bundle, logs)), threaded=True
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", logs
+    server.shutdown()

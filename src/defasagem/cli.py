@@ -13,6 +13,7 @@ import click
 from defasagem import __version__
 from defasagem.cli_pt import (
     IntInRange,
+    Moment,
     PtGroup,
     help_option,
     option,
@@ -32,6 +33,13 @@ EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 1
 
 
+logs_option = path_option(
+    "--logs",
+    "logs_dir",
+    required=True,
+    metavar="PASTA",
+    help="Pasta do log de previsões da API.",
+)
 model_option = path_option(
     "--model",
     "model_dir",
@@ -216,12 +224,13 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
 @cli.command(short_help="Serve a API (gunicorn + Flask).")
 @help_option()
 @model_option
+@logs_option
 @path_option(
-    "--logs",
-    "logs_dir",
-    required=True,
+    "--reports",
+    "reports_dir",
+    default=None,
     metavar="PASTA",
-    help="Pasta do log de previsões (criada se preciso).",
+    help="Pasta dos relatórios de drift [padrão: <logs>/drift].",
 )
 @option(
     "--host", default="127.0.0.1", show_default=True, metavar="ENDEREÇO", help="Endereço de escuta."
@@ -232,13 +241,19 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
 @option(
     "--workers", type=IntInRange(1, 64), default=2, show_default=True, help="Processos gunicorn."
 )
-def serve(model_dir: Path, logs_dir: Path, host: str, port: int, workers: int) -> None:
-    """Serve a API: /health, /ready, /predict e /model."""
+def serve(
+    model_dir: Path, logs_dir: Path, reports_dir: Path | None, host: str, port: int, workers: int
+) -> None:
+    """Serve a API: /health, /ready, /predict, /model e /monitoring."""
     from defasagem.api.server import serve as run_server
     from defasagem.api.settings import ApiSettings
 
-    click.echo(f"API em http://{host}:{port} (modelo {model_dir}, logs em {logs_dir}).")
-    run_server(ApiSettings(model_dir, logs_dir), host=host, port=port, workers=workers)
+    settings = ApiSettings(model_dir, logs_dir, reports=reports_dir)
+    click.echo(
+        f"API em http://{host}:{port} (modelo {model_dir}, logs em {logs_dir}, relatórios de "
+        f"drift em {settings.reports_dir})."
+    )
+    run_server(settings, host=host, port=port, workers=workers)
 
 
 @cli.group(cls=PtGroup, short_help="Log de previsões.", subcommand_metavar="COMANDO [ARGS]...")
@@ -249,13 +264,7 @@ def logs() -> None:
 
 @logs.command(name="export", short_help="Exporta o log de previsões como Parquet.")
 @help_option()
-@path_option(
-    "--logs",
-    "logs_dir",
-    required=True,
-    metavar="PASTA",
-    help="Pasta do log de previsões.",
-)
+@logs_option
 @output_option(".parquet", help="Tabela de saída (.parquet).")
 def export_logs(logs_dir: Path, out: Path) -> None:
     """Junta os arquivos do log de previsões numa tabela Parquet (para o drift)."""
@@ -264,6 +273,143 @@ def export_logs(logs_dir: Path, out: Path) -> None:
     table = read_log(logs_dir)
     write_atomically(out, lambda tmp: table.to_parquet(tmp, index=False))
     click.echo(f"{len(table)} previsões gravadas em {out}.")
+
+
+@cli.command(short_help="Relatório de drift do tráfego registrado (Evidently).")
+@help_option()
+@model_option
+@logs_option
+@path_option(
+    "--out",
+    "out_dir",
+    required=True,
+    metavar="PASTA",
+    help="Pasta de saída (drift_report.html e drift.json).",
+)
+@option(
+    "--since",
+    type=Moment(),
+    default=None,
+    help="Só previsões a partir deste momento (UTC se sem fuso) [padrão: todo o log].",
+)
+@option(
+    "--reference-year",
+    "reference_years",
+    type=IntInRange(2000, 2100),
+    multiple=True,
+    help="Ano(s) da referência do pacote [padrão: o ano mais recente do treino].",
+)
+@option(
+    "--min-rows", type=IntInRange(10, 1_000_000), default=100, show_default=True,
+    help="Mínimo de previsões na janela.",
+)  # fmt: skip
+def drift(
+    model_dir: Path,
+    logs_dir: Path,
+    out_dir: Path,
+    since: Any,
+    reference_years: tuple[int, ...],
+    min_rows: int,
+) -> None:
+    """Compara as previsões registradas com a referência do modelo."""
+    from defasagem.modeling.bundle import load_bundle
+    from defasagem.monitoring.drift import REPORT_HTML, REPORT_JSON, compute_drift
+
+    summary = compute_drift(
+        load_bundle(model_dir),
+        logs_dir,
+        out_dir,
+        since=since,
+        reference_years=reference_years or None,
+        min_rows=min_rows,
+    )
+    click.echo(drift_summary_text(summary))
+    click.echo(f"Relatório em {out_dir / REPORT_HTML}; resumo em {out_dir / REPORT_JSON}.")
+
+
+def drift_summary_text(summary: dict[str, Any]) -> str:
+    """A few lines on a drift summary."""
+    window, reference = summary["window"], summary["reference"]
+    lines = [
+        f"{window['n']} previsões de {window['first'][:16]} a {window['last'][:16]} (UTC) contra "
+        f"{reference['n']} linhas de referência ({', '.join(map(str, reference['years']))}).",
+        f"Variáveis com drift: {summary['n_drifted']} de {summary['n_features']} "
+        f"({percent(summary['share_drifted'])}); drift do conjunto: "
+        f"{'sim' if summary['dataset_drift'] else 'não'}.",
+    ]
+    for name in summary["drifted_features"]:
+        entry = summary["features"][name]
+        parts = []
+        if entry["value_drifted"]:
+            parts.append(f"{entry['method']} {number(entry['statistic'], 3)}")
+        if entry["missing_drifted"]:
+            parts.append(
+                f"ausentes {percent(entry['missing_reference'])} → "
+                f"{percent(entry['missing_current'])}"
+            )
+        lines.append(f"  {name}: {'; '.join(parts)}")
+    prediction = summary["prediction"]
+    lines.append(
+        f"Probabilidade prevista: {prediction['method']} {number(prediction['statistic'], 3)} "
+        f"({'com' if prediction['drifted'] else 'sem'} drift)."
+    )
+    return "\n".join(lines)
+
+
+@cli.command(short_help="Envia tráfego realista à API (com drift opcional).")
+@help_option()
+@option("--url", required=True, metavar="URL", help="Endereço da API (ex.: http://localhost:8000).")
+@path_option(
+    "--data",
+    "files",
+    multiple=True,
+    required=True,
+    metavar="ARQUIVO",
+    help="Exportação PEDE (.xlsx ou .csv) de onde sair os alunos.",
+)
+@option("--year", type=IntInRange(2000, 2100), default=None, help="Ano [padrão: o mais recente].")
+@option("--n", type=IntInRange(1, 1_000_000), default=1000, show_default=True, help="Alunos.")
+@option(
+    "--drift",
+    "drift_kind",
+    type=click.Choice(["engagement", "missing", "new-category"]),
+    default=None,
+    help="Drift injetado [padrão: nenhum].",
+)
+@option("--seed", type=IntInRange(0, 2**31 - 1), default=42, show_default=True, help="Semente.")
+@option(
+    "--batch", type=IntInRange(1, 5000), default=20, show_default=True,
+    help="Alunos por pedido (1 = um pedido por aluno).",
+)  # fmt: skip
+def simulate(
+    url: str,
+    files: tuple[Path, ...],
+    year: int | None,
+    n: int,
+    drift_kind: str | None,
+    seed: int,
+    batch: int,
+) -> None:
+    """Sorteia alunos de uma exportação PEDE e os envia a /predict."""
+    from defasagem.monitoring import simulator
+
+    records, left_out = simulator.requests_of_year(ingest_files(list(files)).table, year)
+    if left_out:
+        click.echo(
+            f"{len(left_out)} aluno(s) do arquivo fora da simulação (a API os recusaria), "
+            f"ex.: {left_out[0]}"
+        )
+    students = simulator.sample(records, n, drift_kind, seed)
+    with click.progressbar(length=n, label="Enviando", show_pos=True) as bar:
+        result = simulator.send(url, students, batch=batch, progress=bar.update)
+    click.echo(
+        f"{result.scored} de {result.sent} alunos pontuados"
+        + (f" (drift: {drift_kind})." if drift_kind else ".")
+    )
+    if result.refused:
+        raise DefasagemError(
+            f"{result.refused} aluno(s) recusados; primeiro erro: {result.first_error}"
+        )
 
 
 def summary_of_metrics(metrics: dict[str, Any]) -> str:

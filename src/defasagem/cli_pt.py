@@ -6,6 +6,7 @@ texts a user meets (help page headings, "[required]", usage errors) are given he
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Callable
@@ -172,3 +173,25 @@ def usage_message(exc: click.UsageError, argv: list[str], root: click.Group) -> 
     else:
         path = str(root.name)
     return f"erro: {text}.\nVeja '{path} --help'."
+
+
+class Moment(click.ParamType):  # type: ignore[type-arg]
+    """A date or date and time (ISO 8601); without a time zone it is UTC, like the log."""
+
+    name = "momento"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        """Shown in --help: ``DATA[THH:MM]``."""
+        return "DATA[THH:MM]"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.datetime:
+        """Parse ``2026-11-01`` or ``2026-11-01T14:30`` (optionally with an offset)."""
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            moment = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"'{value}' não é uma data como 2026-11-01 ou 2026-11-01T14:30", param, ctx)
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

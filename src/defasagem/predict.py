@@ -153,6 +153,8 @@ class ScoredRecord:
     band: str
     flagged: bool
     reasons: list[Reason]
+    # The model's feature row (what drift monitoring compares with the training reference).
+    features: Mapping[str, Any]
 
 
 def score_record(
@@ -190,6 +192,7 @@ def score_records(
                 bundle.policy.band(probability),
                 probability >= bundle.policy.threshold,
                 reasons,
+                row,
             )
         )
     return out

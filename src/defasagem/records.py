@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from defasagem.features import CURRENT, TRACKED, institution_type
 from defasagem.ideal_phase import IdealPhaseRule
@@ -73,3 +74,30 @@ def record_features(record: Mapping[str, Any], rule: IdealPhaseRule) -> dict[str
     out["genero"] = None if genero is None else str(genero)
     out["tipo_instituicao"] = institution_type(record.get("instituicao_ensino"))
     return out
+
+
+def year_records(table: pd.DataFrame, year: int) -> dict[str, dict[str, Any]]:
+    """Every student of ``year`` in a canonical table, keyed by RA, as the API receives them:
+    the year's fields plus the previous year's values as ``*_anterior`` (INDE falling back on
+    the sheet's own history column when the previous row has none)."""
+    now = table[table["ano"] == year].set_index("ra")
+    before = table[table["ano"] == year - 1].set_index("ra")
+    records = {}
+    for ra, row in now.iterrows():
+        record: dict[str, Any] = {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
+        record["ano"] = year
+        if record.get("data_nascimento") is not None:
+            record["data_nascimento"] = pd.Timestamp(record["data_nascimento"]).date()
+        history = row.get("inde_hist1")
+        if ra in before.index:
+            previous = before.loc[str(ra)]
+            record["fase_anterior"] = previous["fase"]
+            for column in TRACKED:
+                value: Any = previous[column]
+                if column == "inde" and pd.isna(value):
+                    value = history
+                record[f"{column}_anterior"] = None if pd.isna(value) else value
+        elif history is not None and pd.notna(history):
+            record["inde_anterior"] = history
+        records[str(ra)] = record
+    return records

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from builders import records_of_year
 from defasagem.api.app import create_app
 from defasagem.api.settings import ApiSettings
 from defasagem.data.ingest import IngestResult
 from defasagem.modeling.bundle import load_bundle
 from defasagem.monitoring.prediction_log import read_log
 from defasagem.predict import score_record
+from defasagem.records import year_records
 
 STUDENT: dict[str, Any] = {
     "ra": "RA-1",
@@ -93,7 +93,7 @@ def test_one_student_is_scored_with_band_rank_reasons_and_imputed_fields(
 def test_a_batch_is_ranked_and_matches_single_requests(
     client: FlaskClient, synthetic_result: IngestResult
 ) -> None:
-    records = list(records_of_year(synthetic_result.table, 2024).values())[:20]
+    records = list(year_records(synthetic_result.table, 2024).values())[:20]
     keep = {*STUDENT, "idade", "ipp", "ips", "iaa", "defasagem_anterior", "ida_anterior"}
     students = [
         json.loads(json.dumps({k: v for k, v in r.items() if k in keep}, default=_plain))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from builders import random_pairs, records_of_year
+from builders import random_pairs
 from defasagem.data.ingest import IngestResult
 from defasagem.features import FEATURES, year_features
 from defasagem.ideal_phase import fit_rule
@@ -18,7 +18,7 @@ from defasagem.modeling.candidates import build_pipeline
 from defasagem.modeling.fast_path import FastModel
 from defasagem.modeling.model import fit_calibrated
 from defasagem.predict import score_record, score_year
-from defasagem.records import record_features
+from defasagem.records import record_features, year_records
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,7 @@ def test_record_features_equal_the_year_table_features(synthetic_result: IngestR
     table = synthetic_result.table
     rule = fit_rule(table, 2024)
     expected = year_features(table, 2024, rule)
-    for ra, record in records_of_year(table, 2024).items():
+    for ra, record in year_records(table, 2024).items():
         got = record_features(record, rule)
         row = expected.loc[ra].to_dict()
         for name in FEATURES:
@@ -69,7 +69,7 @@ def test_single_and_batch_paths_give_identical_probabilities(
     table = synthetic_result.table
     batch = score_year(bundle, table)
     by_ra = batch.table.set_index("ra")
-    records = records_of_year(table, 2024)
+    records = year_records(table, 2024)
     for ra, row in by_ra.iterrows():
         single = score_record(bundle, records[str(ra)], batch.rule)
         assert single.probability == pytest.approx(row["probabilidade"], abs=1e-12)

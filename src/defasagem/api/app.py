@@ -14,7 +14,7 @@ from flask import Flask, Response, g, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from defasagem.api import metrics
+from defasagem.api import metrics, monitoring
 from defasagem.api.docs import docs_page
 from defasagem.api.openapi import openapi_document
 from defasagem.api.problems import problems
@@ -33,7 +33,10 @@ def _json(body: Any, status: int = 200) -> Response:
 
 def create_app(settings: ApiSettings) -> Flask:
     """The API. A bundle that fails to load leaves the server alive and ``/ready`` at 503."""
-    app = Flask("defasagem", static_folder=str(Path(__file__).parent / "static"))
+    here = Path(__file__).parent
+    app = Flask(
+        "defasagem", static_folder=str(here / "static"), template_folder=str(here / "templates")
+    )
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     log = PredictionLog(settings.logs_dir)
     state: dict[str, Any] = {"bundle": None, "problem": "modelo ainda não carregado"}
@@ -59,9 +62,11 @@ def create_app(settings: ApiSettings) -> Flask:
     def docs() -> Response:
         return Response(page, mimetype="text/html")
 
+    monitoring.register(app, settings, lambda: state["bundle"], _json)
+
     @app.get("/metrics")
     def prometheus() -> Response:
-        text, content_type = metrics.exposition()
+        text, content_type = metrics.exposition(settings.reports_dir)
         return Response(text, mimetype=content_type.split(";")[0])
 
     @app.get("/health")
@@ -169,6 +174,7 @@ def _score_and_log(
             "horario": now,
             "versao_modelo": bundle.version,
             "entrada": record,
+            "variaveis": result.features,
             "probabilidade": result.probability,
             "faixa": result.band,
         }

@@ -8,7 +8,10 @@ multiprocess mode); in a single process (tests, ``flask run``) the default regis
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -19,6 +22,10 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from defasagem.monitoring.drift import read_summary
 
 REQUESTS = Counter(
     "defasagem_requests_total", "Pedidos HTTP por rota e status.", ["endpoint", "status"]
@@ -38,10 +45,41 @@ MODEL = Gauge(
 )
 
 
-def exposition() -> tuple[bytes, str]:
+class DriftCollector(Collector):
+    """The latest drift report's figures, read from ``drift.json`` at each scrape: any worker
+    (or ``defasagem drift`` run from a shell) may have written it."""
+
+    def __init__(self, reports_dir: Path) -> None:
+        self.reports_dir = reports_dir
+
+    def collect(self) -> Iterator[Metric]:
+        """Nothing until a report exists."""
+        summary = read_summary(self.reports_dir)
+        if summary is None:
+            return
+        figures = (
+            ("defasagem_drift_share", "Parcela das variáveis com drift.", summary["share_drifted"]),
+            ("defasagem_drift_features", "Variáveis com drift.", summary["n_drifted"]),
+            ("defasagem_drift_dataset", "Drift do conjunto (1 = sim).", summary["dataset_drift"]),
+            (
+                "defasagem_drift_report_timestamp_seconds",
+                "Momento do último relatório de drift (Unix, UTC).",
+                dt.datetime.fromisoformat(summary["computed_at"]).timestamp(),
+            ),
+            ("defasagem_drift_rows", "Previsões no último relatório.", summary["window"]["n"]),
+        )
+        for name, text, value in figures:
+            yield GaugeMetricFamily(name, text, value=float(value))
+
+
+def exposition(reports_dir: Path) -> tuple[bytes, str]:
     """The metrics text and its content type."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(), CONTENT_TYPE_LATEST
+        text = generate_latest(registry)
+    else:
+        text = generate_latest()
+    drift = CollectorRegistry()
+    drift.register(DriftCollector(reports_dir))
+    return text + generate_latest(drift), CONTENT_TYPE_LATEST

@@ -19,3 +19,10 @@ class ApiSettings:
     logs_dir: Path
     max_batch: int = DEFAULT_MAX_BATCH
     max_body: int = DEFAULT_MAX_BODY
+    # Where drift reports are written and read (default: <logs>/drift).
+    reports: Path | None = None
+
+    @property
+    def reports_dir(self) -> Path:
+        """The drift reports folder."""
+        return self.reports if self.reports is not None else self.logs_dir / "drift"

@@ -21,7 +21,15 @@ import pandas as pd
 
 from defasagem.data.ingest import ingest_files
 from defasagem.errors import DefasagemError
-from defasagem.features import CATEGORICAL, DESCRIPTIONS, FEATURES, LABEL, NUMERIC, build_pairs
+from defasagem.features import (
+    CATEGORICAL,
+    DESCRIPTIONS,
+    FEATURES,
+    LABEL,
+    NUMERIC,
+    build_pairs,
+    year_features,
+)
 from defasagem.ideal_phase import IdealPhaseRule, fit_rule, read_rule_file
 from defasagem.modeling import bundle as bundle_files
 from defasagem.modeling.candidates import TrainingConfig, load_config
@@ -152,7 +160,7 @@ def train(
             metadata=metadata,
             metrics=metrics,
             schema=_schema(shipped.train),
-            reference=_reference(shipped),
+            reference=_reference(shipped, table, scoring_rule),
             write_card=lambda folder: write_card(folder, metrics, metadata, run, scores),
         )
     progress(f"Treino concluído em {number(time.perf_counter() - started, 1)} s.")
@@ -280,8 +288,23 @@ def _schema(train: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _reference(shipped: FittedRun) -> pd.DataFrame:
-    """Training features and out-of-fold probabilities, without identifiers (for drift)."""
-    reference = shipped.train.loc[:, ["ano", *FEATURES, LABEL]].reset_index(drop=True)
-    reference["probabilidade"] = shipped.train_probabilities
-    return reference
+def _reference(
+    shipped: FittedRun, table: pd.DataFrame, scoring_rule: IdealPhaseRule
+) -> pd.DataFrame:
+    """The rows drift monitoring compares traffic with, without identifiers.
+
+    The training rows (features, label, out-of-fold probabilities), plus the students of the
+    latest year in the file, with the features and probabilities the API gives them (the
+    bundle's rule, the shipped model; no label yet): the population the API serves first, hence
+    the default reference of ``defasagem drift``.
+    """
+    training = shipped.train.loc[:, ["ano", *FEATURES, LABEL]].reset_index(drop=True)
+    training["probabilidade"] = shipped.train_probabilities
+    latest = int(table["ano"].max())
+    features = year_features(table, latest, scoring_rule)
+    features = features[features["fase"].between(0, 7)]
+    scored = features.loc[:, list(FEATURES)].reset_index(drop=True)
+    scored.insert(0, "ano", latest)
+    scored[LABEL] = np.nan
+    scored["probabilidade"] = shipped.model.predict_proba(features) if len(features) else []
+    return pd.concat([training, scored], ignore_index=True)

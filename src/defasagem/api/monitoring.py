@@ -1,0 +1,150 @@
+"""The drift pages: ``GET /monitoring``, ``POST /monitoring/run`` and the Evidently report.
+
+A run takes a few seconds, so it runs inside the request. A lock file held for the run makes a
+second run (from any gunicorn worker) answer 409 instead of computing the same report twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, redirect, render_template, request, send_file, url_for
+
+from defasagem.api.settings import ApiSettings
+from defasagem.errors import DefasagemError
+from defasagem.features import DESCRIPTIONS
+from defasagem.modeling.bundle import Bundle
+from defasagem.monitoring.drift import MIN_ROWS, REPORT_HTML, compute_drift, read_summary
+from defasagem.ptbr import number, percent
+
+LOCK = ".calculando.lock"
+BAR_WIDTH = 160
+
+
+class RunInProgressError(Exception):
+    """Another drift run holds the lock."""
+
+
+@contextmanager
+def exclusive_run(folder: Path) -> Iterator[None]:
+    """Hold the reports folder's lock for a run, or raise :class:`RunInProgressError`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK, os.O_WRONLY | os.O_CREAT, 0o640)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunInProgressError from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def register(
+    app: Flask,
+    settings: ApiSettings,
+    bundle_of: Callable[[], Bundle | None],
+    as_json: Callable[[Any, int], Response],
+) -> None:
+    """Add the monitoring routes to ``app``."""
+    folder = settings.reports_dir
+
+    def page(error: str | None = None, status: int = 200) -> Response:
+        summary = read_summary(folder)
+        html = render_template(
+            "monitoring.html",
+            summary=_displayed(summary) if summary else None,
+            rows=_rows(summary) if summary else [],
+            error=error,
+            min_rows=MIN_ROWS,
+        )
+        return Response(html, status=status, mimetype="text/html")
+
+    @app.get("/monitoring")
+    def monitoring() -> Response:
+        return page()
+
+    @app.get("/monitoring/relatorio")
+    def monitoring_report() -> Response:
+        path = folder / REPORT_HTML
+        if not path.is_file():
+            return as_json({"erro": "nenhum relatório de drift calculado ainda"}, 404)
+        return send_file(path, mimetype="text/html", max_age=0)
+
+    @app.post("/monitoring/run")
+    def monitoring_run() -> Response:
+        wants_json = request.accept_mimetypes.best == "application/json" or request.is_json
+        bundle = bundle_of()
+        if bundle is None:
+            return as_json({"erro": "modelo não carregado; veja /ready"}, 503)
+        try:
+            with exclusive_run(folder):
+                if not settings.logs_dir.is_dir():  # created by the first prediction
+                    raise DefasagemError(
+                        f"só 0 predição(ões) no log; são necessárias pelo menos {MIN_ROWS} para "
+                        "um relatório de drift confiável. Espere mais uso da API."
+                    )
+                summary = compute_drift(bundle, settings.logs_dir, folder)
+        except RunInProgressError:
+            message = "um relatório já está sendo calculado; tente de novo em alguns segundos"
+            return as_json({"erro": message}, 409) if wants_json else page(message, 409)
+        except DefasagemError as exc:
+            return as_json({"erro": str(exc)}, 422) if wants_json else page(str(exc), 422)
+        if wants_json:
+            return as_json(summary, 200)
+        return redirect(url_for("monitoring"), code=303)  # type: ignore[return-value]
+
+
+def _displayed(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary with the texts the page shows (decimal commas, dates without seconds)."""
+    prediction = summary["prediction"]
+    return {
+        **summary,
+        "computed_at_text": _moment(summary["computed_at"]),
+        "share_text": percent(summary["share_drifted"]),
+        "window": {
+            **summary["window"],
+            "first_text": _moment(summary["window"]["first"]),
+            "last_text": _moment(summary["window"]["last"]),
+        },
+        "prediction": {**prediction, "statistic_text": _statistic(prediction["statistic"])},
+    }
+
+
+def _rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per feature, the largest change (relative to its threshold) first."""
+    rows = []
+    for name, entry in summary["features"].items():
+        statistic, threshold = entry["statistic"], entry["threshold"]
+        ratio = 0.0 if statistic is None else statistic / threshold
+        # The threshold line sits at 40 % of the bar; the bar stops at 2.5× the threshold.
+        rows.append(
+            {
+                **entry,
+                "name": name,
+                "description": DESCRIPTIONS.get(name, name),
+                "ratio": ratio,
+                "bar": round(min(ratio, 2.5) / 2.5 * BAR_WIDTH, 1),
+                "mark": round(BAR_WIDTH * 0.4, 1),
+                "statistic_text": _statistic(statistic),
+                "threshold_text": _statistic(threshold),
+                "missing_text": (
+                    f"{percent(entry['missing_reference'])} → {percent(entry['missing_current'])}"
+                ),
+            }
+        )
+    return sorted(rows, key=lambda r: (not r["drifted"], -r["ratio"], r["name"]))
+
+
+def _statistic(value: float | None) -> str:
+    return "—" if value is None else number(value, 3)
+
+
+def _moment(text: str) -> str:
+    """``2026-11-28T13:05:00+00:00`` → ``28/11/2026 13:05``."""
+    return f"{text[8:10]}/{text[5:7]}/{text[0:4]} {text[11:16]}"
