@@ -15,10 +15,16 @@ PORT ?= 8000
 
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: help venv demo test lint format typecheck unit clean
+# `make simulate`: traffic for the running demo (DRIFT: engagement, missing or new-category).
+DRIFT ?=
+N ?= 1000
+
+.PHONY: help venv demo simulate drift test lint format typecheck unit clean
 
 help:
 	@echo "make demo [DATA=arquivo.xlsx]  prepara o ambiente, treina, pontua e serve a API (SERVE=0: não serve)"
+	@echo "make simulate [DRIFT=engagement] envia N alunos à API da demo (com drift injetado opcional)"
+	@echo "make drift                     relatório de drift do log da demo em $(OUT)/demo/drift"
 	@echo "make test                      ruff, mypy e pytest com cobertura (mínimo 90 %)"
 	@echo "make venv                      só cria/atualiza o ambiente .venv"
 	@echo "make lint | typecheck | unit    cada etapa de 'make test' isolada"
@@ -51,10 +57,19 @@ ifeq ($(SERVE),1)
 	@echo ""
 	@echo "API em http://localhost:$(PORT) (Ctrl+C para parar):"
 	@echo "  documentação: http://localhost:$(PORT)/docs    prontidão: http://localhost:$(PORT)/ready"
+	@echo "  monitoramento: http://localhost:$(PORT)/monitoring  (tráfego de teste: make simulate)"
 	@echo "  exemplo: curl -s -X POST localhost:$(PORT)/predict -H 'Content-Type: application/json' \\"
 	@echo "    -d '{\"ano\": 2024, \"fase\": \"FASE 3\", \"fase_ideal\": 4, \"ieg\": 5.1, \"ida\": 4.2}'"
-	$(BIN)/defasagem serve --model $(OUT)/demo/modelo --logs $(OUT)/demo/logs --port $(PORT)
+	$(BIN)/defasagem serve --model $(OUT)/demo/modelo --logs $(OUT)/demo/logs \
+		--reports $(OUT)/demo/drift --port $(PORT)
 endif
+
+simulate: $(STAMP)
+	$(BIN)/defasagem simulate --url http://localhost:$(PORT) $(foreach f,$(DEMO_DATA),--data $(f)) \
+		--n $(N) $(if $(strip $(DRIFT)),--drift $(DRIFT))
+
+drift: $(STAMP)
+	$(BIN)/defasagem drift --model $(OUT)/demo/modelo --logs $(OUT)/demo/logs --out $(OUT)/demo/drift
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -99,6 +99,7 @@ def compute_drift(
     Files are replaced only when both are ready: a failed run keeps the previous report.
     """
     methods = methods or DriftMethods()
+    reference = reference_rows(bundle, reference_years)
     current, other_versions = logged_window(logs_dir, bundle.version, since)
     if len(current) < min_rows:
         scope = "" if since is None else f" desde {since.isoformat()}"
@@ -108,7 +109,6 @@ def compute_drift(
             "linhas, qualquer diferença parece drift ou nenhuma aparece). Espere mais uso da "
             f"API{'' if since is None else ' ou amplie a janela (--since)'}."
         )
-    reference = reference_rows(bundle, reference_years)
     snapshot, compared = evidently_adapter.compare(
         reference, current, [*NUMERIC, PREDICTION], list(CATEGORICAL), methods
     )
