@@ -84,6 +84,8 @@ class ScoredYear:
     without_birth_date: int = 0
     without_history: int = 0
     previous_year_in_file: bool = True
+    # The scored students' feature rows, by RA (the pages compare a student with their Fase).
+    features: pd.DataFrame | None = None
 
     def notes(self) -> list[str]:
         """Warnings for the person who runs the scoring (pt-BR)."""
@@ -267,6 +269,7 @@ def score_year(
         without_birth_date=int(features["fase_ideal_proxima"].isna().sum()),
         without_history=int((features["tem_historico"] == 0).sum()),
         previous_year_in_file=bool((table["ano"] == year - 1).any()),
+        features=features,
     )
 
 
@@ -287,16 +290,18 @@ def readable(scored: ScoredYear) -> pd.DataFrame:
 
 def write_ranked(scored: ScoredYear, out: Path, version: str) -> None:
     """Write the ranked list as .xlsx or .csv (``;`` and decimal comma, as Excel in pt-BR)."""
-    table = readable(scored)
-    if out.suffix.lower() == ".csv":
-        write_atomically(
-            out,
-            lambda tmp: table.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig"),
-        )
-        return
     # Built in memory first: a full disk then fails in one plain write, not inside zipfile.
-    content = excel_bytes(table, scored, version)
+    content = ranked_bytes(scored, out.suffix.lower(), version)
     write_atomically(out, lambda tmp: tmp.write_bytes(content))
+
+
+def ranked_bytes(scored: ScoredYear, suffix: str, version: str) -> bytes:
+    """The ranked list as the bytes of a ``.csv`` or ``.xlsx`` file (what the pages download)."""
+    table = readable(scored)
+    if suffix == ".csv":
+        text = table.to_csv(sep=";", decimal=",", index=False)
+        return b"\xef\xbb\xbf" + text.encode("utf-8")  # the BOM makes Excel read UTF-8
+    return excel_bytes(table, scored, version)
 
 
 def excel_bytes(table: pd.DataFrame, scored: ScoredYear, version: str) -> bytes:

@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -18,12 +15,7 @@ from typing import Any
 import pytest
 
 from defasagem.monitoring.prediction_log import read_log
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from servers import running_server
 
 
 def call(
@@ -42,36 +34,14 @@ def call(
 
 
 @pytest.fixture
-def server(synthetic_bundle: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    port = free_port()
-    logs = tmp_path / "logs"
-    command = [
-        sys.executable, "-m", "defasagem.cli", "serve", "--model", str(synthetic_bundle),
-        "--logs", str(logs), "--port", str(port), "--workers", "2",
-    ]  # fmt: skip
-    # The server's output goes to a file: an unread pipe fills up and blocks gunicorn.
-    output = (tmp_path / "servidor.log").open("wb")
-    process = subprocess.Popen(
-        command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "OMP_NUM_THREADS": "1"}
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if call(f"{url}/ready")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("o servidor não ficou pronto em 60 s")
-    yield url, logs, process.pid
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
-    output.close()
+def server(synthetic_bundle: Path, tmp_path: Path) -> Iterator[tuple[str, Path, int]]:
+    with running_server(synthetic_bundle, tmp_path) as running:
+        yield running
 
 
-def test_gunicorn_serves_health_ready_predict_and_logs_each_student(server) -> None:  # type: ignore[no-untyped-def]
+def test_gunicorn_serves_health_ready_predict_and_logs_each_student(
+    server: tuple[str, Path, int],
+) -> None:
     url, logs, _ = server
     assert call(f"{url}/health") == (200, {"status": "ok"})
     status, ready = call(f"{url}/ready")
@@ -104,7 +74,9 @@ def workers_of(master: int) -> list[int]:
     return [int(pid) for pid in children.split()]
 
 
-def test_a_worker_killed_mid_run_loses_no_answered_prediction(server) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_killed_mid_run_loses_no_answered_prediction(
+    server: tuple[str, Path, int],
+) -> None:
     """2,000 requests from 8 clients; one worker gets SIGKILL half-way. Every request answered
     200 is in the log exactly once (the record is fsync-ed before the answer)."""
     url, logs, master = server

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, render_template, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from defasagem.api import metrics, monitoring
+from defasagem.api import metrics, monitoring, pages
 from defasagem.api.docs import docs_page
 from defasagem.api.openapi import openapi_document
 from defasagem.api.problems import problems
@@ -37,7 +37,8 @@ def create_app(settings: ApiSettings) -> Flask:
     app = Flask(
         "defasagem", static_folder=str(here / "static"), template_folder=str(here / "templates")
     )
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    # The larger limit for the whole app; /predict lowers it to max_body per request.
+    app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body, settings.max_upload)
     log = PredictionLog(settings.logs_dir)
     state: dict[str, Any] = {"bundle": None, "problem": "modelo ainda não carregado"}
     try:
@@ -63,6 +64,7 @@ def create_app(settings: ApiSettings) -> Flask:
         return Response(page, mimetype="text/html")
 
     monitoring.register(app, settings, lambda: state["bundle"], _json)
+    pages.register(app, settings, lambda: state["bundle"], lambda: state["problem"])
 
     @app.get("/metrics")
     def prometheus() -> Response:
@@ -133,6 +135,10 @@ def _install_hooks(app: Flask, settings: ApiSettings) -> None:
         given = request.headers.get("X-Request-ID", "")
         g.request_id = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
         g.started = time.perf_counter()
+        if request.path == "/predict":
+            request.max_content_length = settings.max_body
+        elif request.path == "/pontuar":
+            request.max_content_length = settings.max_upload
 
     @app.after_request
     def _echo_id(response: Response) -> Response:
@@ -153,6 +159,16 @@ def _install_hooks(app: Flask, settings: ApiSettings) -> None:
             413: f"corpo grande demais (máximo de {settings.max_body // (1024 * 1024)} MB)",
         }
         code = exc.code or 500
+        if code == 413 and request.path == "/pontuar":  # the upload page, not JSON
+            limit = settings.max_upload // (1024 * 1024)
+            page = app.config["UPLOAD_ERROR_PAGE"]
+            return page(f"o arquivo passa do limite de {limit} MB.", 413)  # type: ignore[no-any-return]
+        if code == 404 and request.path.startswith(("/resultado/", "/modelo/")):
+            return Response(
+                render_template("not_found.html", message=exc.description),
+                404,
+                mimetype="text/html",
+            )
         return _json({"erro": messages.get(code, exc.description or "erro")}, code)
 
     @app.errorhandler(Exception)

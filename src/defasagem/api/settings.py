@@ -9,6 +9,8 @@ from pathlib import Path
 DEFAULT_MAX_BATCH = 5000
 # A 5,000-student batch is about 4 MB of JSON; a little room, then a clear 413.
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
+# A PEDE workbook of three years is under 1 MB; 20 MB leaves room for any export of the NGO.
+DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -19,8 +21,16 @@ class ApiSettings:
     logs_dir: Path
     max_batch: int = DEFAULT_MAX_BATCH
     max_body: int = DEFAULT_MAX_BODY
+    max_upload: int = DEFAULT_MAX_UPLOAD
     # Where drift reports are written and read (default: <logs>/drift).
     reports: Path | None = None
+    # Where scored uploads wait for their pages and downloads (default: <logs>/resultados).
+    results: Path | None = None
+
+    @property
+    def results_dir(self) -> Path:
+        """The folder of scored uploads."""
+        return self.results if self.results is not None else self.logs_dir / "resultados"
 
     @property
     def reports_dir(self) -> Path:

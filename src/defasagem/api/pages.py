@@ -1,0 +1,311 @@
+"""The coordinators' pages: upload a PEDE export, read the ranked list, open a student, export.
+
+Everything is rendered on the server (filters are a plain GET form), so the pages work without
+JavaScript; one local script only shows the upload progress. The uploaded file is deleted as soon
+as it is scored; the ranked list is kept for a short while under an unguessable token (see
+:mod:`defasagem.api.results_store`).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from flask import Flask, Response, abort, redirect, render_template, request, send_file, url_for
+from werkzeug.utils import secure_filename
+
+from defasagem.api.results_store import ResultsStore, StoredResult
+from defasagem.api.settings import ApiSettings
+from defasagem.data.ingest import ingest_files
+from defasagem.errors import DefasagemError
+from defasagem.features import DESCRIPTIONS
+from defasagem.modeling.bundle import Bundle
+from defasagem.predict import ScoredYear, display, ranked_bytes, score_year
+from defasagem.ptbr import number, percent
+
+ACCEPTED = (".xlsx", ".csv")
+BANDS = ("alto", "médio", "baixo")
+# The indicators a coordinator knows, compared with the student's Fase on the detail page.
+INDICATORS = ("inde", "iaa", "ieg", "ips", "ida", "ipp", "ipv", "nota_mat", "nota_port", "nota_ing")
+FIGURES = {
+    "calibracao.png": "Calibração",
+    "roc.png": "Curva ROC",
+    "pr.png": "Precisão e revocação",
+    "importancia.png": "Importância das variáveis",
+}
+GLOSSARY = (
+    ("INDE", "Índice do Desenvolvimento Educacional: a média ponderada dos indicadores abaixo."),
+    ("IAN", "Adequação de Nível: compara a Fase do aluno com a Fase Ideal para a idade."),
+    ("IDA", "Desempenho Acadêmico: média das notas de Matemática, Português e Inglês."),
+    ("IEG", "Engajamento: entrega de lições, atividades e voluntariado."),
+    ("IAA", "Autoavaliação: o que o próprio aluno responde sobre si."),
+    ("IPS", "Psicossocial: avaliação das psicólogas."),
+    ("IPP", "Psicopedagógico: avaliação pedagógica."),
+    ("IPV", "Ponto de Virada: evolução acadêmica, de engajamento e emocional ao longo do tempo."),
+    ("Defasagem", "Fase do aluno menos a Fase Ideal: negativa quer dizer atrás."),
+)
+
+
+def register(
+    app: Flask,
+    settings: ApiSettings,
+    bundle_of: Callable[[], Bundle | None],
+    problem_of: Callable[[], str | None],
+) -> None:
+    """Add the pages to ``app``."""
+    store = ResultsStore(settings.results_dir)
+
+    def home(error: str | None = None, status: int = 200) -> Response:
+        html = render_template(
+            "home.html",
+            error=error,
+            limit_mb=settings.max_upload // (1024 * 1024),
+            model_problem=problem_of(),
+        )
+        return Response(html, status=status, mimetype="text/html")
+
+    app.config["UPLOAD_ERROR_PAGE"] = home
+
+    @app.get("/")
+    def index() -> Response:
+        return home()
+
+    @app.post("/pontuar")
+    def upload() -> Response:
+        bundle = bundle_of()
+        if bundle is None:
+            return home(f"o modelo não está carregado: {problem_of()}", 503)
+        sent = request.files.get("arquivo")
+        if sent is None or not sent.filename:
+            return home("escolha um arquivo .xlsx ou .csv da PEDE antes de enviar.", 400)
+        suffix = Path(sent.filename).suffix.lower()
+        if suffix not in ACCEPTED:
+            return home(
+                f"tipo de arquivo não aceito ({suffix or 'sem extensão'}): envie a planilha da "
+                "PEDE em .xlsx ou .csv.",
+                415,
+            )
+        try:
+            scored = _score_upload(bundle, sent.stream.read(), sent.filename)
+        except DefasagemError as exc:
+            return home(str(exc), 422)
+        token = store.save(StoredResult(scored, bundle.version, sent.filename, time.time()))
+        return redirect(url_for("result", token=token), code=303)  # type: ignore[return-value]
+
+    def stored(token: str) -> StoredResult:
+        found = store.load(token)
+        if found is None:
+            abort(404, "resultado não encontrado ou expirado; envie a planilha de novo")
+        return found
+
+    @app.get("/resultado/<token>")
+    def result(token: str) -> Response:
+        found = stored(token)
+        chosen = _filters(found.scored)
+        rows = _filtered(found.scored, chosen)
+        html = render_template(
+            "result.html",
+            token=token,
+            found=found,
+            scored=found.scored,
+            rows=rows,
+            chosen=chosen,
+            options=_options(found.scored),
+            bands=BANDS,
+            total=len(found.scored.table),
+            percent=percent,
+        )
+        return Response(html, mimetype="text/html")
+
+    @app.get("/resultado/<token>/lista<any('.xlsx', '.csv'):suffix>")
+    def download(token: str, suffix: str) -> Response:
+        found = stored(token)
+        content = ranked_bytes(found.scored, suffix, found.model_version)
+        mimetype = (
+            "text/csv"
+            if suffix == ".csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        name = f"risco_{found.scored.year}{suffix}"
+        response = Response(content, mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @app.get("/resultado/<token>/aluno/<ra>")
+    def student(token: str, ra: str) -> Response:
+        found = stored(token)
+        table = found.scored.table
+        matches = table.index[table["ra"] == ra]
+        if len(matches) == 0:
+            abort(404, f"aluno {ra} não está neste resultado")
+        position = int(matches[0])
+        html = render_template(
+            "student.html",
+            token=token,
+            row=table.loc[position],
+            reasons=found.scored.reasons[position],
+            risk=percent(float(table["probabilidade"].iloc[position]), 1),
+            indicators=_against_phase(found.scored, ra),
+            glossary=GLOSSARY,
+        )
+        return Response(html, mimetype="text/html")
+
+    @app.get("/modelo")
+    def model_page() -> Response:
+        bundle = bundle_of()
+        if bundle is None:
+            return home(f"o modelo não está carregado: {problem_of()}", 503)
+        html = render_template(
+            "model.html", bundle=bundle, facts=_model_facts(bundle), figures=FIGURES
+        )
+        return Response(html, mimetype="text/html")
+
+    @app.get("/modelo/figura/<name>")
+    def model_figure(name: str) -> Response:
+        bundle = bundle_of()
+        if bundle is None or name not in FIGURES or not (bundle.path / name).is_file():
+            abort(404)
+        return send_file(bundle.path / name, mimetype="image/png", max_age=300)
+
+
+def _score_upload(bundle: Bundle, content: bytes, filename: str) -> ScoredYear:
+    """Score the upload from a private temporary file that is deleted before returning (named
+    like the upload, so the messages name the user's file)."""
+    name = secure_filename(filename) or f"planilha{Path(filename).suffix.lower()}"
+    if not content.strip():
+        raise DefasagemError(f"{name}: o arquivo está vazio.")
+    with tempfile.TemporaryDirectory(prefix="defasagem-envio-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        table = ingest_files([path]).table
+    return score_year(bundle, table)
+
+
+def _filters(scored: ScoredYear) -> dict[str, Any]:
+    """The page's filters from the query string; an invalid value is ignored, never fatal."""
+    args = request.args
+    capacity = math.ceil(scored.share * len(scored.table))
+    n_text = args.get("n", str(capacity)).strip()
+    n = int(n_text) if n_text.isdigit() and int(n_text) > 0 else None
+    fase = args.get("fase", "")
+    return {
+        "n": n,
+        "capacity": capacity,
+        "fase": int(fase) if fase.isdigit() else None,
+        "turma": args.get("turma", ""),
+        "faixa": args.get("faixa", "") if args.get("faixa") in BANDS else "",
+    }
+
+
+def _filtered(scored: ScoredYear, chosen: dict[str, Any]) -> list[dict[str, Any]]:
+    table = scored.table
+    keep = pd.Series(True, index=table.index)
+    if chosen["n"] is not None:
+        keep &= table["posicao"] <= chosen["n"]
+    if chosen["fase"] is not None:
+        keep &= table["fase"] == chosen["fase"]
+    if chosen["turma"]:
+        keep &= table["turma"].astype(str) == chosen["turma"]
+    if chosen["faixa"]:
+        keep &= table["faixa"] == chosen["faixa"]
+    records = table[keep].to_dict("records")
+    return [
+        {
+            "posicao": int(row["posicao"]),
+            "ra": str(row["ra"]),
+            "fase": int(row["fase"]),
+            "turma": "" if pd.isna(row["turma"]) else str(row["turma"]),
+            "risco": percent(float(row["probabilidade"]), 1),
+            "faixa": str(row["faixa"]),
+            "motivos": [r.text for r in scored.reasons[int(index)]],
+        }
+        for index, row in zip(table.index[keep], records, strict=True)
+    ]
+
+
+def _options(scored: ScoredYear) -> dict[str, list[Any]]:
+    table = scored.table
+    turmas = sorted({str(t) for t in table["turma"].dropna()})
+    return {"fases": sorted(int(f) for f in table["fase"].unique()), "turmas": turmas}
+
+
+def _against_phase(scored: ScoredYear, ra: str) -> list[dict[str, Any]]:
+    """Each indicator of the student next to the quartiles of the students of the same Fase."""
+    features = scored.features
+    if features is None or ra not in features.index:
+        return []
+    mine = features.loc[ra]
+    peers = features[features["fase"] == mine["fase"]]
+    rows = []
+    for name in INDICATORS:
+        values = peers[name].dropna().astype(float)
+        value = _number(mine[name])
+        if values.empty and value is None:
+            continue
+        quartiles = [float(values.quantile(q)) for q in (0.25, 0.5, 0.75)] if len(values) else []
+        rows.append(
+            {
+                "name": name,
+                "description": DESCRIPTIONS.get(name, name),
+                "value": display(name, value),
+                "quartiles": [display(name, q) for q in quartiles] or ["—"] * 3,
+                "n": len(values),
+                # Positions on the 0–10 scale of the small chart (20 px per point).
+                "x": None if value is None else value * 20,
+                "box": (quartiles[0] * 20, quartiles[2] * 20) if quartiles else None,
+                "mid": quartiles[1] * 20 if quartiles else None,
+                "where": _where(value, quartiles),
+            }
+        )
+    return rows
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _where(value: float | None, quartiles: list[float]) -> str:
+    if value is None or not quartiles:
+        return "sem comparação"
+    if value < quartiles[0]:
+        return "abaixo da maioria da Fase"
+    if value > quartiles[2]:
+        return "acima da maioria da Fase"
+    return "na faixa central da Fase"
+
+
+def _model_facts(bundle: Bundle) -> dict[str, Any]:
+    """The model card's figures, in the words the page uses."""
+    metrics = bundle.metrics
+    model, persistence = metrics["model"], metrics["baselines"]["persistence"]
+    policy = metrics["policy"]
+    fairness = metrics.get("fairness_capacity", {})
+    groups = [
+        {
+            "variable": "Gênero" if variable == "genero" else "Tipo de instituição",
+            "group": group,
+            "n": values["n"],
+            "missed": percent(values["fnr"]),
+            "false_alarm": percent(values["fpr"]),
+        }
+        for variable, by_group in fairness.items()
+        for group, values in by_group.items()
+        if values["n"] >= 20  # tiny groups say nothing reliable
+    ]
+    return {
+        "test": metrics["test_transition"].replace("->", "→"),
+        "n": model["n"],
+        "auc": number(model["roc_auc"], 2),
+        "auc_persistence": number(persistence["roc_auc"], 2),
+        "precision_top": percent(model["precision_top20"]),
+        "precision_persistence": percent(persistence["precision_top20"]),
+        "share": percent(policy["share"]),
+        "new_lag_auc": number(model["new_lag_roc_auc"], 2),
+        "brier": number(model["brier"], 3),
+        "groups": groups,
+    }

@@ -1,0 +1,205 @@
+"""The coordinators' pages through Flask's test client: upload, ranked list, filters, student,
+downloads identical to `defasagem predict`, model page, and every upload error as a 4xx page."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from flask.testing import FlaskClient
+
+from defasagem.api.app import create_app
+from defasagem.api.results_store import ResultsStore
+from defasagem.api.settings import ApiSettings
+from defasagem.cli import main
+from defasagem.data.ingest import IngestResult
+from defasagem.modeling.bundle import load_bundle
+from defasagem.predict import score_year
+
+
+@pytest.fixture
+def settings(synthetic_bundle: Path, tmp_path: Path) -> ApiSettings:
+    return ApiSettings(synthetic_bundle, tmp_path / "logs", max_upload=2 * 1024 * 1024)
+
+
+@pytest.fixture
+def client(settings: ApiSettings) -> FlaskClient:
+    return create_app(settings).test_client()
+
+
+def upload(client: FlaskClient, content: bytes, name: str) -> tuple[int, str, str | None]:
+    answer = client.post(
+        "/pontuar",
+        data={"arquivo": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+    return answer.status_code, answer.get_data(as_text=True), answer.headers.get("Location")
+
+
+def alert(page: str) -> str:
+    found = re.search(r'role="alert">(.*?)</p>', page, re.S)
+    assert found is not None, page
+    return re.sub(r"<[^>]+>", "", found.group(1))
+
+
+@pytest.fixture
+def result_url(client: FlaskClient, synthetic_workbook: Path) -> str:
+    status, _, location = upload(client, synthetic_workbook.read_bytes(), "pede.xlsx")
+    assert status == 303
+    assert location is not None
+    return location
+
+
+def test_home_has_a_labelled_upload_form_and_the_menu(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert '<label for="arquivo">' in page
+    assert 'id="arquivo" name="arquivo" type="file"' in page
+    for link in ('href="/"', 'href="/modelo"', 'href="/monitoring"', 'href="/docs"'):
+        assert link in page
+    assert "http://" not in page.split("<main")[0]  # no external asset in the head
+
+
+def test_an_upload_gives_the_ranked_list_and_is_not_kept(
+    client: FlaskClient, result_url: str, settings: ApiSettings, synthetic_result: IngestResult
+) -> None:
+    page = client.get(result_url).get_data(as_text=True)
+    scored = score_year(load_bundle(settings.model_dir), synthetic_result.table)
+    total = len(scored.table)
+    capacity = -(-total // 5)
+    assert f"Mostrando {capacity} de {total} alunos." in page
+    ras = re.findall(r"/aluno/([^\"]+)\"", page)
+    assert ras == list(scored.table["ra"][:capacity])
+    # Band in text, not colour alone.
+    assert re.search(r'class="faixa faixa-alto">alto<', page)
+    # Only the scored list is kept, never the spreadsheet.
+    kept = sorted(p.suffix for p in settings.results_dir.iterdir())
+    assert kept == [".joblib"]
+
+
+def test_filters_narrow_the_list(client: FlaskClient, result_url: str) -> None:
+    everyone = client.get(f"{result_url}?n=").get_data(as_text=True)
+    total = int(re.findall(r"Mostrando (\d+) de", everyone)[0])
+    phase_3_high = client.get(f"{result_url}?n=&fase=3&faixa=alto").get_data(as_text=True)
+    shown = int(re.findall(r"Mostrando (\d+) de", phase_3_high)[0])
+    assert 0 < shown < total
+    rows = phase_3_high.split("<tbody>")[1].split("</tr>")[:-1]
+    assert all("<td>3</td>" in row and ">alto<" in row for row in rows)
+    top_ten = client.get(f"{result_url}?n=10").get_data(as_text=True)
+    assert "Mostrando 10 de" in top_ten
+    # Nonsense in the query string is ignored, not an error.
+    assert client.get(f"{result_url}?n=abc&fase=x&faixa=zzz").status_code == 200
+
+
+def test_downloads_match_defasagem_predict(
+    client: FlaskClient,
+    result_url: str,
+    synthetic_workbook: Path,
+    synthetic_bundle: Path,
+    tmp_path: Path,
+) -> None:
+    for suffix in (".xlsx", ".csv"):
+        expected = tmp_path / f"esperado{suffix}"
+        args = ["predict", "--model", str(synthetic_bundle), "--data", str(synthetic_workbook)]
+        assert main([*args, "--out", str(expected)]) == 0
+        answer = client.get(f"{result_url}/lista{suffix}")
+        assert answer.status_code == 200
+        assert f'filename="risco_2024{suffix}"' in answer.headers["Content-Disposition"]
+        if suffix == ".csv":
+            assert answer.data == expected.read_bytes()
+        else:
+            got = pd.read_excel(io.BytesIO(answer.data), sheet_name=None)
+            want = pd.read_excel(expected, sheet_name=None)
+            assert list(got) == list(want)
+            pd.testing.assert_frame_equal(got["Risco 2024"], want["Risco 2024"])
+
+
+def test_student_page_shows_reasons_indicators_and_glossary(
+    client: FlaskClient, result_url: str
+) -> None:
+    page = client.get(result_url).get_data(as_text=True)
+    ra = re.findall(r"/aluno/([^\"]+)\"", page)[0]
+    detail = client.get(f"{result_url}/aluno/{ra}")
+    assert detail.status_code == 200
+    text = detail.get_data(as_text=True)
+    assert f"<h1>Aluno {ra}</h1>" in text
+    assert "Por que este risco" in text
+    assert "IEG (engajamento)" in text
+    assert "alunos)</td>" in text  # the Fase's quartiles and how many students
+    assert "<dt>IPV</dt>" in text
+    assert client.get(f"{result_url}/aluno/RA-nao-existe").status_code == 404
+
+
+def test_unknown_or_expired_results_are_404_pages(
+    client: FlaskClient, result_url: str, settings: ApiSettings
+) -> None:
+    missing = client.get("/resultado/AAAAAAAAAAAAAAAAAAAAAA")
+    assert missing.status_code == 404
+    assert "envie a planilha de novo" in missing.get_data(as_text=True)
+    assert client.get("/resultado/../../etc").status_code == 404
+    token = result_url.rsplit("/", 1)[1]
+    assert ResultsStore(settings.results_dir, ttl=-1).load(token) is None
+    assert client.get(result_url).status_code == 404  # the expired file was deleted
+
+
+def test_model_page_in_plain_words(client: FlaskClient) -> None:
+    page = client.get("/modelo").get_data(as_text=True)
+    assert "quem está atrasado agora estará atrasado no ano que vem" in page
+    assert 'src="/modelo/figura/calibracao.png"' in page
+    assert "Alarmes falsos" in page
+    figure = client.get("/modelo/figura/calibracao.png")
+    assert figure.status_code == 200
+    assert figure.mimetype == "image/png"
+    assert client.get("/modelo/figura/model.joblib").status_code == 404
+
+
+def workbook_without(synthetic_workbook: Path, *columns: str) -> bytes:
+    book = openpyxl.load_workbook(synthetic_workbook)
+    sheet = book["PEDE2024"]
+    for name in columns:
+        header = [c.value for c in sheet[1]]
+        sheet.delete_cols(header.index(name) + 1)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "status", "message"),
+    [
+        (b"%PDF-1.4", "relatorio.pdf", 415, "tipo de arquivo não aceito (.pdf)"),
+        (b"", "vazio.csv", 422, "vazio.csv: o arquivo está vazio"),
+        (b"RA;Nome\n1;x\n", "outra.csv", 422, "não é uma exportação PEDE"),
+        (b"x" * (3 * 1024 * 1024), "grande.csv", 413, "passa do limite de 2 MB"),
+    ],
+)
+def test_upload_errors_are_4xx_pages_in_portuguese(
+    client: FlaskClient, content: bytes, name: str, status: int, message: str
+) -> None:
+    got, page, _ = upload(client, content, name)
+    assert got == status
+    assert message in alert(page)
+    assert 'id="arquivo"' in page  # the form is still there
+
+
+def test_a_spreadsheet_missing_columns_names_them(
+    client: FlaskClient, synthetic_workbook: Path
+) -> None:
+    status, page, _ = upload(client, workbook_without(synthetic_workbook, "IEG", "Fase"), "x.xlsx")
+    assert status == 422
+    assert "faltam colunas obrigatórias: Fase, IEG" in alert(page)
+
+
+def test_no_file_and_no_model(client: FlaskClient, tmp_path: Path) -> None:
+    answer = client.post("/pontuar", data={}, content_type="multipart/form-data")
+    assert answer.status_code == 400
+    assert "escolha um arquivo" in alert(answer.get_data(as_text=True))
+    broken = create_app(ApiSettings(tmp_path / "nada", tmp_path / "logs")).test_client()
+    assert "O modelo não está carregado" in broken.get("/").get_data(as_text=True)
+    status, page, _ = upload(broken, b"RA\n1\n", "a.csv")
+    assert status == 503
+    assert "o modelo não está carregado" in alert(page)
+    assert broken.get("/modelo").status_code == 503
