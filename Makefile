@@ -55,8 +55,10 @@ endif
 	@echo "Cartão do modelo: $(OUT)/demo/modelo/model_card.md; lista: $(OUT)/demo/risco.xlsx"
 ifeq ($(SERVE),1)
 	@echo ""
-	@echo "API em http://localhost:$(PORT) (Ctrl+C para parar):"
-	@echo "  documentação: http://localhost:$(PORT)/docs    prontidão: http://localhost:$(PORT)/ready"
+	@echo "Páginas e API em http://localhost:$(PORT) (Ctrl+C para parar):"
+	@echo "  coordenadores: http://localhost:$(PORT)/  (envie $(firstword $(DEMO_DATA)))"
+	@echo "  o modelo: http://localhost:$(PORT)/modelo"
+	@echo "  documentação da API: http://localhost:$(PORT)/docs    prontidão: http://localhost:$(PORT)/ready"
 	@echo "  monitoramento: http://localhost:$(PORT)/monitoring  (tráfego de teste: make simulate)"
 	@echo "  exemplo: curl -s -X POST localhost:$(PORT)/predict -H 'Content-Type: application/json' \\"
 	@echo "    -d '{\"ano\": 2024, \"fase\": \"FASE 3\", \"fase_ideal\": 4, \"ieg\": 5.1, \"ida\": 4.2}'"
@@ -88,5 +90,5 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(OUT) $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage htmlcov \
+	rm -rf $(OUT) $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage htmlcov test-artifacts \
 		src/*.egg-info

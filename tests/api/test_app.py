@@ -259,3 +259,14 @@ def test_the_docs_page_uses_only_local_assets(client: FlaskClient) -> None:
     css = client.get("/static/docs.css")
     assert css.status_code == 200
     assert css.mimetype == "text/css"
+
+
+def test_an_integer_beyond_64_bits_is_refused_and_echoed(client: FlaskClient) -> None:
+    huge = 2**70
+    answer = client.post(
+        "/predict", data=f'{{"ano": {huge}, "fase": 3}}', content_type="application/json"
+    )
+    assert answer.status_code == 422
+    problem = answer.get_json(force=True)["erros"][0]
+    assert problem["campo"] == "ano"
+    assert problem["valor"] == huge

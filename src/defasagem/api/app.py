@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 import uuid
 from collections import Counter
@@ -28,7 +29,11 @@ from defasagem.predict import ScoredRecord, score_records
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body, default=str), status=status, mimetype="application/json")
+    try:
+        text = orjson.dumps(body, default=str)
+    except TypeError:  # an integer beyond 64 bits echoed back in an error: the slow encoder
+        text = json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
+    return Response(text, status=status, mimetype="application/json")
 
 
 def create_app(settings: ApiSettings) -> Flask:

@@ -1,0 +1,139 @@
+"""The pages in real headless Chromium against the real server (gunicorn, 2 workers), as a
+coordinator uses them: upload, ranked list, filter, student, Excel download, a wrong file.
+
+Screenshots go to ``test-artifacts/`` (or $DEFASAGEM_ARTIFACTS); they are not committed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from defasagem.cli import main
+from servers import running_server
+
+CHROMIUM = os.environ.get("DEFASAGEM_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("DEFASAGEM_ARTIFACTS", "test-artifacts"))
+
+pytestmark = pytest.mark.skipif(
+    shutil.which(CHROMIUM) is None,
+    reason=f"Chromium não encontrado em {CHROMIUM} (apt-get install chromium; .ci/run instala)",
+)
+
+
+@pytest.fixture(scope="module")
+def site(synthetic_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_server(synthetic_bundle, tmp_path_factory.mktemp("site")) as (url, _, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as engine:
+        launched = engine.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(accept_downloads=True, locale="pt-BR")
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def shot(page: Page, name: str, *, full_page: bool = True) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def test_upload_filter_open_a_student_and_download_excel(
+    page: Page,
+    site: str,
+    synthetic_workbook: Path,
+    synthetic_bundle: Path,
+    tmp_path: Path,
+) -> None:
+    p = page
+    p.goto(site)
+    p.get_by_label("Planilha da PEDE").set_input_files(str(synthetic_workbook))
+    p.get_by_role("button", name="Enviar e pontuar").click()
+    p.wait_for_url("**/resultado/**")
+    rows = p.locator("#lista tbody tr")
+    shown = rows.count()
+    assert shown > 10
+    assert "Mostrando" in p.locator("#contagem").inner_text()
+    shot(p, "lista-ordenada", full_page=False)  # the README's picture
+
+    # Filter: everyone in Fase 3 with a high band.
+    p.get_by_label("Acompanhar os N alunos de maior risco").fill("")
+    p.get_by_label("Fase", exact=True).select_option("3")
+    p.get_by_label("Faixa").select_option("alto")
+    p.get_by_role("button", name="Filtrar").click()
+    p.wait_for_url("**faixa=alto**")
+    filtered = p.locator("#lista tbody tr")
+    assert filtered.count() > 0
+    for cells in filtered.all():
+        assert cells.locator("td").nth(2).inner_text() == "3"
+        assert cells.locator("td").nth(5).inner_text() == "alto"
+    shot(p, "lista-filtrada")
+
+    # Open the first student.
+    first = filtered.first.locator("td").nth(1).inner_text()
+    filtered.first.get_by_role("link").click()
+    p.wait_for_url(f"**/aluno/{first}")
+    assert p.get_by_role("heading", level=1).inner_text() == f"Aluno {first}"
+    assert p.get_by_role("heading", name="Glossário").is_visible()
+    shot(p, "aluno")
+
+    # Back to the list; download the Excel file and compare with `defasagem predict`.
+    p.get_by_role("link", name="← Voltar à lista").click()
+    with p.expect_download() as download:
+        p.get_by_role("link", name="Excel (.xlsx)").click()
+    saved = tmp_path / "baixado.xlsx"
+    download.value.save_as(saved)
+    expected = tmp_path / "predict.xlsx"
+    args = ["predict", "--model", str(synthetic_bundle), "--data", str(synthetic_workbook)]
+    assert main([*args, "--out", str(expected)]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_excel(saved, sheet_name="Risco 2024"),
+        pd.read_excel(expected, sheet_name="Risco 2024"),
+    )
+
+
+def test_a_wrong_file_shows_the_error_and_the_page_stays_usable(
+    page: Page, site: str, tmp_path: Path, synthetic_workbook: Path
+) -> None:
+    wrong = tmp_path / "relatorio.pdf"
+    wrong.write_bytes(b"%PDF-1.4 nada a ver")
+    p = page
+    p.goto(site)
+    p.get_by_label("Planilha da PEDE").set_input_files(str(wrong))
+    p.get_by_role("button", name="Enviar e pontuar").click()
+    error = p.get_by_role("alert")
+    error.wait_for()
+    assert "tipo de arquivo não aceito (.pdf)" in error.inner_text()
+    shot(p, "erro-arquivo")
+    # Still usable: the right file now goes through.
+    p.get_by_label("Planilha da PEDE").set_input_files(str(synthetic_workbook))
+    p.get_by_role("button", name="Enviar e pontuar").click()
+    p.wait_for_url("**/resultado/**")
+
+
+def test_pages_fit_a_phone_and_work_with_the_keyboard(page: Page, site: str) -> None:
+    p = page
+    p.set_viewport_size({"width": 375, "height": 740})
+    p.goto(site)
+    width = p.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
+    p.keyboard.press("Tab")
+    focused = p.evaluate("document.activeElement.textContent")
+    assert focused == "Pular para o conteúdo"
+    shot(p, "celular")
