@@ -19,13 +19,14 @@ export OMP_NUM_THREADS ?= 1
 DRIFT ?=
 N ?= 1000
 
-.PHONY: help venv demo simulate drift test lint format typecheck unit clean
+.PHONY: help venv demo simulate drift docker-check test lint format typecheck unit clean
 
 help:
 	@echo "make demo [DATA=arquivo.xlsx]  prepara o ambiente, treina, pontua e serve a API (SERVE=0: não serve)"
 	@echo "make simulate [DRIFT=engagement] envia N alunos à API da demo (com drift injetado opcional)"
 	@echo "make drift                     relatório de drift do log da demo em $(OUT)/demo/drift"
-	@echo "make test                      ruff, mypy e pytest com cobertura (mínimo 90 %)"
+	@echo "make docker-check              constrói a imagem offline e a testa num contêiner (Docker)"
+	@echo "make test                      ruff, hadolint, mypy e pytest com cobertura (mínimo 90 %)"
 	@echo "make venv                      só cria/atualiza o ambiente .venv"
 	@echo "make lint | typecheck | unit    cada etapa de 'make test' isolada"
 	@echo "make format                    formata o código com ruff"
@@ -73,9 +74,13 @@ simulate: $(STAMP)
 drift: $(STAMP)
 	$(BIN)/defasagem drift --model $(OUT)/demo/modelo --logs $(OUT)/demo/logs --out $(OUT)/demo/drift
 
+docker-check: $(STAMP)
+	bash docker/check.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -313,16 +313,18 @@ def drift(
 ) -> None:
     """Compara as previsões registradas com a referência do modelo."""
     from defasagem.modeling.bundle import load_bundle
-    from defasagem.monitoring.drift import REPORT_HTML, REPORT_JSON, compute_drift
+    from defasagem.monitoring.drift import REPORT_HTML, REPORT_JSON, compute_drift, exclusive_run
 
-    summary = compute_drift(
-        load_bundle(model_dir),
-        logs_dir,
-        out_dir,
-        since=since,
-        reference_years=reference_years or None,
-        min_rows=min_rows,
-    )
+    bundle = load_bundle(model_dir)
+    with exclusive_run(out_dir):  # the server's page may be writing the same folder
+        summary = compute_drift(
+            bundle,
+            logs_dir,
+            out_dir,
+            since=since,
+            reference_years=reference_years or None,
+            min_rows=min_rows,
+        )
     click.echo(drift_summary_text(summary))
     click.echo(f"Relatório em {out_dir / REPORT_HTML}; resumo em {out_dir / REPORT_JSON}.")
 

@@ -11,10 +11,9 @@ from flask.testing import FlaskClient
 
 from builders import log_traffic
 from defasagem.api.app import create_app
-from defasagem.api.monitoring import exclusive_run
 from defasagem.api.settings import ApiSettings
 from defasagem.data.ingest import IngestResult
-from defasagem.monitoring.drift import REPORT_JSON
+from defasagem.monitoring.drift import REPORT_JSON, exclusive_run
 from defasagem.monitoring.simulator import requests_of_year, sample
 
 JSON = {"Accept": "application/json"}

@@ -138,7 +138,7 @@ def test_unknown_or_expired_results_are_404_pages(
 ) -> None:
     missing = client.get("/resultado/AAAAAAAAAAAAAAAAAAAAAA")
     assert missing.status_code == 404
-    assert "envie a planilha de novo" in missing.get_data(as_text=True)
+    assert "envie de novo" in missing.get_data(as_text=True)
     assert client.get("/resultado/../../etc").status_code == 404
     token = result_url.rsplit("/", 1)[1]
     assert ResultsStore(settings.results_dir, ttl=-1).load(token) is None
@@ -203,3 +203,45 @@ def test_no_file_and_no_model(client: FlaskClient, tmp_path: Path) -> None:
     assert status == 503
     assert "o modelo não está carregado" in alert(page)
     assert broken.get("/modelo").status_code == 503
+
+
+def test_odd_queries_and_unknown_pages_answer_in_portuguese(
+    client: FlaskClient, result_url: str
+) -> None:
+    for query in ("?n=²&fase=²", f"?n={'9' * 5000}", "?fase=-1&turma=%00"):
+        assert client.get(f"{result_url}{query}").status_code == 200
+    missing = client.get(f"{result_url}/nada/aqui")
+    assert missing.status_code == 404
+    assert "página não encontrada" in alert(missing.get_data(as_text=True))
+    wrong_method = client.get("/pontuar")
+    assert wrong_method.status_code == 405
+    assert "use o formulário da página" in alert(wrong_method.get_data(as_text=True))
+    figure = client.get("/modelo/figura/nada.png")
+    assert "figura não encontrada: nada.png" in alert(figure.get_data(as_text=True))
+
+
+def test_a_corrupt_stored_result_is_a_404_not_a_500(
+    client: FlaskClient, result_url: str, settings: ApiSettings
+) -> None:
+    token = result_url.rsplit("/", 1)[1]
+    (settings.results_dir / f"{token}.joblib").write_bytes(b"lixo")
+    assert client.get(result_url).status_code == 404
+    assert not (settings.results_dir / f"{token}.joblib").exists()
+
+
+def test_when_results_cannot_be_kept_the_page_says_so(
+    synthetic_bundle: Path, synthetic_workbook: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "arquivo"
+    blocker.write_text("não é pasta", encoding="utf-8")
+    settings = ApiSettings(synthetic_bundle, tmp_path / "logs", results=blocker / "resultados")
+    client = create_app(settings).test_client()
+    status, page, _ = upload(client, synthetic_workbook.read_bytes(), "pede.xlsx")
+    assert status == 503
+    assert "não foi possível guardar a lista pontuada" in alert(page)
+
+
+def test_a_very_long_file_name_is_fine(client: FlaskClient, synthetic_workbook: Path) -> None:
+    status, _, location = upload(client, synthetic_workbook.read_bytes(), "a" * 300 + ".xlsx")
+    assert status == 303
+    assert location is not None

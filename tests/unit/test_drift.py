@@ -16,7 +16,14 @@ from builders import log_traffic
 from defasagem.data.ingest import IngestResult
 from defasagem.errors import DefasagemError
 from defasagem.modeling.bundle import load_bundle
-from defasagem.monitoring.drift import REPORT_HTML, REPORT_JSON, compute_drift, reference_rows
+from defasagem.monitoring.drift import (
+    REPORT_HTML,
+    REPORT_JSON,
+    RunInProgressError,
+    compute_drift,
+    exclusive_run,
+    reference_rows,
+)
 from defasagem.monitoring.simulator import requests_of_year, sample
 
 SEED = 11
@@ -165,3 +172,31 @@ def test_reference_years_are_checked(synthetic_bundle: Path) -> None:
     assert set(reference_rows(bundle, years[:2])["ano"]) == set(years[:2])
     with pytest.raises(DefasagemError, match=r"--reference-year 1999: .*só tem os anos"):
         reference_rows(bundle, [1999])
+
+
+def test_lines_logged_without_feature_rows_are_left_out_and_counted(
+    synthetic_bundle: Path, tmp_path: Path, records: list[dict[str, Any]]
+) -> None:
+    logs = tmp_path / "logs"
+    log_traffic(synthetic_bundle, logs, sample(records, 120, None, SEED))
+    version = load_bundle(synthetic_bundle).version
+    old = json.dumps({"horario": "2026-01-01T00:00:00+00:00", "versao_modelo": version,
+                      "probabilidade": 0.5, "entrada": {"ano": 2024}})  # fmt: skip
+    (logs / "predicoes-1.jsonl").write_text((old + "\n") * 30, encoding="utf-8")
+    summary = compute_drift(load_bundle(synthetic_bundle), logs, tmp_path / "out")
+    assert summary["window"]["n"] == 120
+    assert summary["window"]["without_features_left_out"] == 30
+
+
+def test_a_run_in_progress_blocks_another(tmp_path: Path) -> None:
+    def second_run() -> None:
+        with exclusive_run(tmp_path / "out"):
+            pass
+
+    with exclusive_run(tmp_path / "out"), pytest.raises(RunInProgressError, match="já está sendo"):
+        second_run()
+    second_run()  # released afterwards
+    blocker = tmp_path / "arquivo"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(DefasagemError, match="não foi possível usar a pasta de relatórios"):
+        exclusive_run(blocker / "out").__enter__()

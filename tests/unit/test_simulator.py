@@ -100,8 +100,9 @@ def test_refused_requests_are_counted_with_the_first_error(
 
 
 def test_a_wrong_or_unreachable_url_is_a_clear_error(records: list[dict[str, Any]]) -> None:
-    with pytest.raises(DefasagemError, match="--url ftp://x"):
-        send("ftp://x", records[:1], batch=1)
+    for url in ("ftp://x", "http://localhost:abc", "http://[::1"):
+        with pytest.raises(DefasagemError, match="esperado um endereço como"):
+            send(url, records[:1], batch=1)
     with pytest.raises(DefasagemError, match=r"não foi possível falar com http://127\.0\.0\.1:9"):
         send("http://127.0.0.1:9", records[:1], batch=1)
 

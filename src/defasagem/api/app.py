@@ -168,18 +168,34 @@ def _install_hooks(app: Flask, settings: ApiSettings) -> None:
             limit = settings.max_upload // (1024 * 1024)
             page = app.config["UPLOAD_ERROR_PAGE"]
             return page(f"o arquivo passa do limite de {limit} MB.", 413)  # type: ignore[no-any-return]
-        if code == 404 and request.path.startswith(("/resultado/", "/modelo/")):
-            return Response(
-                render_template("not_found.html", message=exc.description),
-                404,
-                mimetype="text/html",
-            )
+        if _is_page():
+            # Werkzeug's own descriptions are English: only ours (set by abort) are shown.
+            own = exc.description if exc.description != type(exc).description else None
+            texts = {404: "página não encontrada", 405: "use o formulário da página"}
+            message = own or texts.get(code, messages.get(code, "erro"))
+            return _page_error(message, code)
         return _json({"erro": messages.get(code, exc.description or "erro")}, code)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:  # never a stack trace to the client
         app.logger.exception("erro inesperado")
+        if _is_page():
+            return _page_error("erro interno do servidor; tente de novo", 500)
         return _json({"erro": "erro interno; o pedido não foi pontuado"}, 500)
+
+
+# The pages a person opens in a browser: their errors are pages too, not JSON.
+PAGE_PREFIXES = ("/pontuar", "/resultado/", "/modelo", "/monitoring")
+
+
+def _is_page() -> bool:
+    path = request.path
+    return path == "/" or path.startswith(PAGE_PREFIXES)
+
+
+def _page_error(message: str, status: int) -> Response:
+    html = render_template("error.html", message=message, status=status)
+    return Response(html, status, mimetype="text/html")
 
 
 def _score_and_log(

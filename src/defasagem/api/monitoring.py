@@ -6,11 +6,8 @@ second run (from any gunicorn worker) answer 409 instead of computing the same r
 
 from __future__ import annotations
 
-import fcntl
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, redirect, render_template, request, send_file, url_for
@@ -19,30 +16,19 @@ from defasagem.api.settings import ApiSettings
 from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
 from defasagem.modeling.bundle import Bundle
-from defasagem.monitoring.drift import MIN_ROWS, REPORT_HTML, compute_drift, read_summary
+from defasagem.monitoring.drift import (
+    MIN_ROWS,
+    REPORT_HTML,
+    RunInProgressError,
+    compute_drift,
+    exclusive_run,
+    read_summary,
+)
 from defasagem.ptbr import number, percent
 
-LOCK = ".calculando.lock"
 BAR_WIDTH = 160
-
-
-class RunInProgressError(Exception):
-    """Another drift run holds the lock."""
-
-
-@contextmanager
-def exclusive_run(folder: Path) -> Iterator[None]:
-    """Hold the reports folder's lock for a run, or raise :class:`RunInProgressError`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / LOCK, os.O_WRONLY | os.O_CREAT, 0o640)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunInProgressError from None
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+# A run from the page covers the recent traffic: reading years of log would outlast a request.
+PAGE_WINDOW = dt.timedelta(days=90)
 
 
 def register(
@@ -73,7 +59,7 @@ def register(
     def monitoring_report() -> Response:
         path = folder / REPORT_HTML
         if not path.is_file():
-            return as_json({"erro": "nenhum relatório de drift calculado ainda"}, 404)
+            return page("nenhum relatório de drift calculado ainda.", 404)
         return send_file(path, mimetype="text/html", max_age=0)
 
     @app.post("/monitoring/run")
@@ -81,7 +67,8 @@ def register(
         wants_json = request.accept_mimetypes.best == "application/json" or request.is_json
         bundle = bundle_of()
         if bundle is None:
-            return as_json({"erro": "modelo não carregado; veja /ready"}, 503)
+            message = "o modelo não está carregado; veja /ready"
+            return as_json({"erro": message}, 503) if wants_json else page(message, 503)
         try:
             with exclusive_run(folder):
                 if not settings.logs_dir.is_dir():  # created by the first prediction
@@ -89,10 +76,10 @@ def register(
                         f"só 0 predição(ões) no log; são necessárias pelo menos {MIN_ROWS} para "
                         "um relatório de drift confiável. Espere mais uso da API."
                     )
-                summary = compute_drift(bundle, settings.logs_dir, folder)
-        except RunInProgressError:
-            message = "um relatório já está sendo calculado; tente de novo em alguns segundos"
-            return as_json({"erro": message}, 409) if wants_json else page(message, 409)
+                since = dt.datetime.now(dt.UTC) - PAGE_WINDOW
+                summary = compute_drift(bundle, settings.logs_dir, folder, since=since)
+        except RunInProgressError as exc:
+            return as_json({"erro": str(exc)}, 409) if wants_json else page(str(exc), 409)
         except DefasagemError as exc:
             return as_json({"erro": str(exc)}, 422) if wants_json else page(str(exc), 422)
         if wants_json:

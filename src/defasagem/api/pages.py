@@ -24,6 +24,7 @@ from defasagem.api.settings import ApiSettings
 from defasagem.data.ingest import ingest_files
 from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
+from defasagem.files import describe_os_error
 from defasagem.modeling.bundle import Bundle
 from defasagem.predict import ScoredYear, display, ranked_bytes, score_year
 from defasagem.ptbr import number, percent
@@ -65,6 +66,7 @@ def register(
             "home.html",
             error=error,
             limit_mb=settings.max_upload // (1024 * 1024),
+            limit_bytes=settings.max_upload,
             model_problem=problem_of(),
         )
         return Response(html, status=status, mimetype="text/html")
@@ -94,13 +96,16 @@ def register(
             scored = _score_upload(bundle, sent.stream.read(), sent.filename)
         except DefasagemError as exc:
             return home(str(exc), 422)
-        token = store.save(StoredResult(scored, bundle.version, sent.filename, time.time()))
+        try:
+            token = store.save(StoredResult(scored, bundle.version, sent.filename, time.time()))
+        except DefasagemError as exc:
+            return home(str(exc), 503)
         return redirect(url_for("result", token=token), code=303)  # type: ignore[return-value]
 
     def stored(token: str) -> StoredResult:
         found = store.load(token)
         if found is None:
-            abort(404, "resultado não encontrado ou expirado; envie a planilha de novo")
+            abort(404, "resultado não encontrado ou expirado (a lista fica 2 horas); envie de novo")
         return found
 
     @app.get("/resultado/<token>")
@@ -155,11 +160,19 @@ def register(
         )
         return Response(html, mimetype="text/html")
 
+    _model_routes(app, bundle_of, home)
+
+
+def _model_routes(
+    app: Flask, bundle_of: Callable[[], Bundle | None], home: Callable[[str, int], Response]
+) -> None:
+    """The model page and its figures (from the bundle)."""
+
     @app.get("/modelo")
     def model_page() -> Response:
         bundle = bundle_of()
         if bundle is None:
-            return home(f"o modelo não está carregado: {problem_of()}", 503)
+            return home("o modelo não está carregado; veja /ready", 503)
         html = render_template(
             "model.html", bundle=bundle, facts=_model_facts(bundle), figures=FIGURES
         )
@@ -169,20 +182,27 @@ def register(
     def model_figure(name: str) -> Response:
         bundle = bundle_of()
         if bundle is None or name not in FIGURES or not (bundle.path / name).is_file():
-            abort(404)
+            abort(404, f"figura não encontrada: {name}")
         return send_file(bundle.path / name, mimetype="image/png", max_age=300)
 
 
 def _score_upload(bundle: Bundle, content: bytes, filename: str) -> ScoredYear:
     """Score the upload from a private temporary file that is deleted before returning (named
     like the upload, so the messages name the user's file)."""
-    name = secure_filename(filename) or f"planilha{Path(filename).suffix.lower()}"
+    suffix = Path(filename).suffix.lower()
+    stem = secure_filename(Path(filename).stem)[:80] or "planilha"
+    name = f"{stem}{suffix}"
     if not content.strip():
         raise DefasagemError(f"{name}: o arquivo está vazio.")
-    with tempfile.TemporaryDirectory(prefix="defasagem-envio-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        table = ingest_files([path]).table
+    try:
+        with tempfile.TemporaryDirectory(prefix="defasagem-envio-") as folder:
+            path = Path(folder) / name
+            path.write_bytes(content)
+            table = ingest_files([path]).table
+    except OSError as exc:
+        raise DefasagemError(
+            f"{name}: não foi possível receber o arquivo no servidor ({describe_os_error(exc)})."
+        ) from None
     return score_year(bundle, table)
 
 
@@ -190,16 +210,22 @@ def _filters(scored: ScoredYear) -> dict[str, Any]:
     """The page's filters from the query string; an invalid value is ignored, never fatal."""
     args = request.args
     capacity = math.ceil(scored.share * len(scored.table))
-    n_text = args.get("n", str(capacity)).strip()
-    n = int(n_text) if n_text.isdigit() and int(n_text) > 0 else None
-    fase = args.get("fase", "")
+    n = _whole(args.get("n", str(capacity)))
     return {
-        "n": n,
+        "n": n if n is not None and n > 0 else None,
         "capacity": capacity,
-        "fase": int(fase) if fase.isdigit() else None,
+        "fase": _whole(args.get("fase", "")),
         "turma": args.get("turma", ""),
         "faixa": args.get("faixa", "") if args.get("faixa") in BANDS else "",
     }
+
+
+def _whole(text: str) -> int | None:
+    """A small whole number typed by a person, or None (never an exception)."""
+    text = text.strip()
+    if not (0 < len(text) <= 6 and text.isascii() and text.isdigit()):
+        return None
+    return int(text)
 
 
 def _filtered(scored: ScoredYear, chosen: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ spreadsheet itself is never kept; only the scored list is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import joblib
 
+from defasagem.errors import DefasagemError
+from defasagem.files import describe_os_error
 from defasagem.predict import ScoredYear
 
 TTL_SECONDS = 2 * 60 * 60
@@ -42,26 +45,35 @@ class ResultsStore:
 
     def save(self, result: StoredResult) -> str:
         """Keep ``result``; return its token. Expired results are deleted first."""
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.prune()
         token = secrets.token_urlsafe(16)
         path = self.folder / f"{token}{_SUFFIX}"
         tmp = path.with_suffix(".tmp")
-        joblib.dump(result, tmp)
-        os.replace(tmp, path)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.prune()
+            joblib.dump(result, tmp)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise DefasagemError(
+                f"não foi possível guardar a lista pontuada ({describe_os_error(exc)})."
+            ) from None
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         return token
 
     def load(self, token: str) -> StoredResult | None:
         """The result of ``token``, or None when it is unknown or expired."""
+        self.prune()
         if not _TOKEN.match(token):
             return None
         path = self.folder / f"{token}{_SUFFIX}"
+        if not path.is_file():
+            return None
         try:
-            if time.time() - path.stat().st_mtime > self.ttl:
-                path.unlink(missing_ok=True)
-                return None
             result = joblib.load(path)
-        except (OSError, EOFError, ValueError):
+        except Exception:  # a corrupt file, or one from an older version of the classes
+            path.unlink(missing_ok=True)
             return None
         return result if isinstance(result, StoredResult) else None
 
@@ -69,7 +81,7 @@ class ResultsStore:
         """Delete expired results; return how many."""
         removed = 0
         now = time.time()
-        for path in self.folder.glob(f"*{_SUFFIX}"):
+        for path in [*self.folder.glob(f"*{_SUFFIX}"), *self.folder.glob("*.tmp")]:
             try:
                 if now - path.stat().st_mtime > self.ttl:
                     path.unlink()

@@ -10,8 +10,11 @@ of missing values, which a distribution test cannot see (it drops the missing va
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ import pandas as pd
 
 from defasagem.errors import DefasagemError
 from defasagem.features import CATEGORICAL, NUMERIC
-from defasagem.files import write_atomically
+from defasagem.files import describe_os_error, write_atomically
 from defasagem.modeling.bundle import REFERENCE, Bundle
 from defasagem.monitoring import evidently_adapter
 from defasagem.monitoring.evidently_adapter import ColumnDrift, DriftMethods
@@ -28,6 +31,7 @@ from defasagem.monitoring.prediction_log import read_log
 
 REPORT_HTML = "drift_report.html"
 REPORT_JSON = "drift.json"
+LOCK = ".calculando.lock"
 PREDICTION = "probabilidade"
 # Fewer predictions than this make a report whose "no drift" means nothing.
 MIN_ROWS = 100
@@ -60,17 +64,22 @@ def reference_rows(bundle: Bundle, years: Sequence[int] | None = None) -> pd.Dat
 
 def logged_window(
     logs_dir: Path, version: str, since: dt.datetime | None
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """The feature rows and probabilities logged by model ``version`` since ``since``, and how
-    many rows of other versions were left out."""
+    many rows were left out: of other model versions, and without feature rows (lines logged
+    before the log kept them, which would otherwise look like missing values)."""
     log = read_log(logs_dir)
+    left_out = {"other_model_versions": 0, "without_features": 0}
     if log.empty:
-        return pd.DataFrame(columns=[*NUMERIC, *CATEGORICAL, PREDICTION, "horario"]), 0
+        return pd.DataFrame(columns=[*NUMERIC, *CATEGORICAL, PREDICTION, "horario"]), left_out
     when = pd.to_datetime(log["horario"], utc=True, format="ISO8601")
     in_window = pd.Series(True, index=log.index) if since is None else when >= since
     this_version = log["versao_modelo"].astype(str) == version
-    other_versions = int((in_window & ~this_version).sum())
-    rows = log[in_window & this_version]
+    logged = [c for c in log.columns if c.startswith("variaveis_")]
+    has_features = log[logged].notna().any(axis=1) if logged else pd.Series(False, log.index)
+    left_out["other_model_versions"] = int((in_window & ~this_version).sum())
+    left_out["without_features"] = int((in_window & this_version & ~has_features).sum())
+    rows = log[in_window & this_version & has_features]
     out = pd.DataFrame(index=rows.index)
     for name in (*NUMERIC, *CATEGORICAL):
         column = f"variaveis_{name}"
@@ -81,7 +90,7 @@ def logged_window(
             out[name] = pd.to_numeric(values, errors="coerce").astype("float64")
     out[PREDICTION] = pd.to_numeric(rows[PREDICTION], errors="coerce").astype("float64")
     out["horario"] = when[rows.index]
-    return out.reset_index(drop=True), other_versions
+    return out.reset_index(drop=True), left_out
 
 
 def compute_drift(
@@ -100,14 +109,15 @@ def compute_drift(
     """
     methods = methods or DriftMethods()
     reference = reference_rows(bundle, reference_years)
-    current, other_versions = logged_window(logs_dir, bundle.version, since)
+    current, left_out = logged_window(logs_dir, bundle.version, since)
     if len(current) < min_rows:
         scope = "" if since is None else f" desde {since.isoformat()}"
+        wider = "" if since is None else " ou amplie a janela de tempo (--since em defasagem drift)"
         raise DefasagemError(
             f"só {len(current)} predição(ões) do modelo {bundle.version}{scope} no log; são "
             f"necessárias pelo menos {min_rows} para um relatório de drift confiável (com poucas "
             "linhas, qualquer diferença parece drift ou nenhuma aparece). Espere mais uso da "
-            f"API{'' if since is None else ' ou amplie a janela (--since)'}."
+            f"API{wider}."
         )
     snapshot, compared = evidently_adapter.compare(
         reference, current, [*NUMERIC, PREDICTION], list(CATEGORICAL), methods
@@ -126,7 +136,8 @@ def compute_drift(
             "first": current["horario"].min().isoformat(),
             "last": current["horario"].max().isoformat(),
             "n": len(current),
-            "other_model_versions_left_out": other_versions,
+            "other_model_versions_left_out": left_out["other_model_versions"],
+            "without_features_left_out": left_out["without_features"],
         },
         "reference": {
             "n": len(reference),
@@ -182,6 +193,33 @@ def _feature_entry(
     else:
         entry["p_value"] = entry["statistic"]
     return entry
+
+
+class RunInProgressError(DefasagemError):
+    """Another drift run holds the reports folder's lock."""
+
+
+@contextmanager
+def exclusive_run(folder: Path) -> Iterator[None]:
+    """Hold the reports folder's lock for a run (any process: gunicorn workers, a shell), or
+    raise :class:`RunInProgressError`."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / LOCK, os.O_WRONLY | os.O_CREAT, 0o640)
+    except OSError as exc:
+        raise DefasagemError(
+            f"{folder}: não foi possível usar a pasta de relatórios ({describe_os_error(exc)})."
+        ) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunInProgressError(
+                "um relatório de drift já está sendo calculado; tente de novo em alguns segundos."
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def read_summary(out_dir: Path) -> dict[str, Any] | None:

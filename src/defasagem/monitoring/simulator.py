@@ -119,8 +119,13 @@ def send(
     progress: Callable[[int], None] = lambda _: None,
 ) -> SendResult:
     """POST the records to ``url``/predict, ``batch`` at a time (1 = one student per request)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # raises on a port that is not a number
+    except ValueError:
+        valid = False
+    if not valid:
         raise DefasagemError(f"--url {url}: esperado um endereço como http://localhost:8000.")
     path = parts.path.rstrip("/") + "/predict"
     result = SendResult()
@@ -157,10 +162,10 @@ def _post(
         connection.request("POST", path, json.dumps(body, ensure_ascii=False).encode(), headers)
         response = connection.getresponse()
         return response.status, response.read().decode("utf-8", errors="replace")
-    except OSError as exc:
+    except (OSError, http.client.HTTPException) as exc:
         raise DefasagemError(
-            f"não foi possível falar com {parts.scheme}://{parts.netloc} ({exc}); o servidor está "
-            "no ar? (defasagem serve)"
+            f"--url: não foi possível falar com {parts.scheme}://{parts.netloc} "
+            f"({type(exc).__name__}: {exc}); o servidor está no ar? (defasagem serve)"
         ) from None
     finally:
         connection.close()

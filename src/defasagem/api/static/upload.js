@@ -9,8 +9,21 @@ document.addEventListener("DOMContentLoaded", () => {
   const errors = document.getElementById("erro");
   const button = form.querySelector("button[type=submit]");
 
+  const show = (message) => {
+    const box = document.createElement("p");
+    box.className = "aviso";
+    box.setAttribute("role", "alert");
+    box.textContent = message;
+    errors.replaceChildren(box);
+  };
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    const file = form.querySelector("input[type=file]").files[0];
+    if (file && file.size > Number(form.dataset.limite)) {
+      show(`Não foi possível pontuar: o arquivo passa do limite de ${form.dataset.limiteMb} MB.`);
+      return;
+    }
     const request = new XMLHttpRequest();
     request.open("POST", form.action);
     request.upload.addEventListener("progress", (progress) => {
@@ -26,13 +39,17 @@ document.addEventListener("DOMContentLoaded", () => {
       }
       // An error page: show its message here, keep the form usable.
       const page = new DOMParser().parseFromString(request.responseText, "text/html");
-      const alert = page.querySelector("#erro") || page.querySelector("[role=alert]");
-      errors.replaceChildren(...(alert ? alert.childNodes : []));
+      const alert = page.querySelector("#erro [role=alert]") || page.querySelector("[role=alert]");
+      if (alert) {
+        errors.replaceChildren(alert);
+      } else {
+        show(`Não foi possível pontuar (erro ${request.status} do servidor); tente de novo.`);
+      }
       area.hidden = true;
       button.disabled = false;
     });
     request.addEventListener("error", () => {
-      errors.textContent = "Falha de conexão com o servidor; tente de novo.";
+      show("Falha de conexão com o servidor; tente de novo.");
       area.hidden = true;
       button.disabled = false;
     });

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Start the API (gunicorn). The bundle lives in /models/modelo (a folder inside the volume, so a
+# new training can swap it in at once). With no bundle yet, train first: from the PEDE files
+# mounted in /data when there are any, else from a synthetic workbook; the log says which.
+set -eu
+models=/models/modelo
+if [ ! -f "$models/metadata.json" ]; then
+    set --
+    for file in /data/*.xlsx /data/*.csv; do
+        [ -f "$file" ] && set -- "$@" --data "$file"
+    done
+    if [ "$#" -gt 0 ]; then
+        echo "defasagem: /models vazio; treinando com os arquivos PEDE montados em /data: $*"
+    else
+        echo "defasagem: /models vazio e nenhum arquivo em /data; treinando com a planilha sintética"
+        defasagem synth --out /tmp/pede_sintetico.xlsx --seed 42
+        set -- --data /tmp/pede_sintetico.xlsx
+    fi
+    defasagem train "$@" --out "$models" --config /opt/defasagem/configs/training.toml
+    rm -f /tmp/pede_sintetico.xlsx
+else
+    echo "defasagem: usando o modelo em $models"
+fi
+exec defasagem serve --model "$models" --logs /logs --host 0.0.0.0 \
+    --port "${DEFASAGEM_PORT}" --workers "${DEFASAGEM_WORKERS}"
