@@ -241,14 +241,33 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
 @option(
     "--workers", type=IntInRange(1, 64), default=2, show_default=True, help="Processos gunicorn."
 )
+@option(
+    "--raw-ra",
+    is_flag=True,
+    help="Grava o RA no log como enviado [padrão: pseudônimo com chave, DEFASAGEM_LOG_KEY].",
+)
 def serve(
-    model_dir: Path, logs_dir: Path, reports_dir: Path | None, host: str, port: int, workers: int
+    model_dir: Path,
+    logs_dir: Path,
+    reports_dir: Path | None,
+    host: str,
+    port: int,
+    workers: int,
+    raw_ra: bool,
 ) -> None:
     """Serve a API: /health, /ready, /predict, /model e /monitoring."""
     from defasagem.api.server import serve as run_server
     from defasagem.api.settings import ApiSettings
 
-    settings = ApiSettings(model_dir, logs_dir, reports=reports_dir)
+    settings = ApiSettings(
+        model_dir,
+        logs_dir,
+        reports=reports_dir,
+        log_key=os.environ.get("DEFASAGEM_LOG_KEY") or None,
+        raw_ra=raw_ra,
+    )
+    if raw_ra:
+        click.echo("Aviso: o RA será gravado no log como enviado (--raw-ra), sem pseudônimo.")
     click.echo(
         f"API em http://{host}:{port} (modelo {model_dir}, logs em {logs_dir}, relatórios de "
         f"drift em {settings.reports_dir})."
@@ -412,6 +431,21 @@ def simulate(
         raise DefasagemError(
             f"{result.refused} aluno(s) recusados; primeiro erro: {result.first_error}"
         )
+
+
+@logs.command(name="prune", short_help="Apaga os dias de log mais antigos (retenção).")
+@help_option()
+@logs_option
+@option(
+    "--older-than", "days", type=IntInRange(1, 36500), required=True, metavar="DIAS",
+    help="Apaga os arquivos de dias anteriores a DIAS dias atrás.",
+)  # fmt: skip
+def prune_logs(logs_dir: Path, days: int) -> None:
+    """Apaga os arquivos diários do log com mais de DIAS dias (o dia de hoje nunca)."""
+    from defasagem.monitoring.prediction_log import prune
+
+    removed = prune(logs_dir, days)
+    click.echo(f"{len(removed)} arquivo(s) de log apagado(s) (mais de {days} dias).")
 
 
 def summary_of_metrics(metrics: dict[str, Any]) -> str:

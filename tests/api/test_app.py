@@ -14,7 +14,7 @@ from defasagem.api.app import create_app
 from defasagem.api.settings import ApiSettings
 from defasagem.data.ingest import IngestResult
 from defasagem.modeling.bundle import load_bundle
-from defasagem.monitoring.prediction_log import read_log
+from defasagem.monitoring.prediction_log import log_key, pseudonym, read_log
 from defasagem.predict import score_record
 from defasagem.records import year_records
 
@@ -86,7 +86,7 @@ def test_one_student_is_scored_with_band_rank_reasons_and_imputed_fields(
     logged = read_log(logs)
     assert len(logged) == 1
     assert logged.loc[0, "request_id"] == "pedido-1"
-    assert logged.loc[0, "entrada_ra"] == "RA-1"
+    assert logged.loc[0, "entrada_ra"] == pseudonym(log_key(logs, None), "RA-1")
     assert logged.loc[0, "probabilidade"] == pytest.approx(body["probabilidade"], abs=1e-6)
 
 

@@ -24,7 +24,7 @@ from defasagem.api.settings import ApiSettings
 from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
 from defasagem.modeling.bundle import Bundle, load_bundle
-from defasagem.monitoring.prediction_log import PredictionLog
+from defasagem.monitoring.prediction_log import PredictionLog, log_key
 from defasagem.predict import ScoredRecord, score_records
 
 
@@ -44,12 +44,13 @@ def create_app(settings: ApiSettings) -> Flask:
     )
     # The larger limit for the whole app; /predict lowers it to max_body per request.
     app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body, settings.max_upload)
-    log = PredictionLog(settings.logs_dir)
     state: dict[str, Any] = {"bundle": None, "problem": "modelo ainda não carregado"}
+    log = PredictionLog(settings.logs_dir)
     try:
+        log.key = None if settings.raw_ra else log_key(settings.logs_dir, settings.log_key)
         state["bundle"] = load_bundle(settings.model_dir)
         state["problem"] = None
-    except DefasagemError as exc:
+    except DefasagemError as exc:  # the server stays up, /ready says why
         state["problem"] = str(exc)
 
     if state["bundle"] is not None:
@@ -148,6 +149,7 @@ def _install_hooks(app: Flask, settings: ApiSettings) -> None:
     @app.after_request
     def _echo_id(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.update(security_headers(request.path))
         # Known routes only as labels: a scan of random URLs must not grow the metrics.
         endpoint = request.url_rule.rule if request.url_rule is not None else "desconhecida"
         metrics.REQUESTS.labels(endpoint=endpoint, status=str(response.status_code)).inc()
@@ -184,6 +186,28 @@ def _install_hooks(app: Flask, settings: ApiSettings) -> None:
         return _json({"erro": "erro interno; o pedido não foi pontuado"}, 500)
 
 
+# No inline script or style on our pages; Evidently's self-contained report is the exception
+# (its scripts are inline), so it gets its own policy, still with no network access.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+CSP_EVIDENTLY = (
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; frame-ancestors 'none'"
+)
+
+
+def security_headers(path: str) -> dict[str, str]:
+    """The headers every answer carries."""
+    return {
+        "Content-Security-Policy": CSP_EVIDENTLY if path == "/monitoring/relatorio" else CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+    }
+
+
 # The pages a person opens in a browser: their errors are pages too, not JSON.
 PAGE_PREFIXES = ("/pontuar", "/resultado/", "/modelo", "/monitoring")
 
@@ -210,7 +234,7 @@ def _score_and_log(
             "request_id": request_id,
             "horario": now,
             "versao_modelo": bundle.version,
-            "entrada": record,
+            "entrada": log.private(record),
             "variaveis": result.features,
             "probabilidade": result.probability,
             "faixa": result.band,

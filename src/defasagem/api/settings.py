@@ -26,6 +26,10 @@ class ApiSettings:
     reports: Path | None = None
     # Where scored uploads wait for their pages and downloads (default: <logs>/resultados).
     results: Path | None = None
+    # The RA in the prediction log: pseudonymized with this key (default: a random key kept in
+    # <logs>/.chave-pseudonimo), or as sent when raw_ra is True (the operator's choice).
+    log_key: str | None = None
+    raw_ra: bool = False
 
     @property
     def results_dir(self) -> Path:

@@ -1,14 +1,23 @@
 """The prediction log: one JSON line per scored student, durable before the response is sent.
 
-Each process appends to its own file (``predicoes-<pid>.jsonl``), so gunicorn workers never
-interleave; a request's lines go out in one ``write`` and are ``fsync``-ed before the API answers.
-A worker killed mid-write can leave a truncated last line, whose request never got its answer:
-the export skips it. No names are ever logged; the RA only when the client sent it.
+Each process appends to its own file per UTC day (``predicoes-<AAAA-MM-DD>-<pid>.jsonl``), so
+gunicorn workers never interleave and retention deletes whole days (``defasagem logs prune``)
+without touching a file a worker is writing. A request's lines go out in one ``write`` and are
+``fsync``-ed before the API answers. A worker killed mid-write can leave a truncated last line,
+whose request never got its answer: the export skips it.
+
+Privacy (LGPD): names and birth dates are never logged; the RA only when the client sent it,
+and then pseudonymized with a keyed hash (HMAC-SHA256) unless the operator opts out.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import os
+import re
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -20,24 +29,68 @@ from defasagem.errors import DefasagemError
 from defasagem.files import describe_os_error
 
 PATTERN = "predicoes-*.jsonl"
+# Never logged, whatever the client sends.
+NEVER_LOGGED = frozenset({"data_nascimento", "nome"})
+KEY_FILE = ".chave-pseudonimo"
+_DAY = re.compile(r"^predicoes-(\d{4}-\d{2}-\d{2})-\d+\.jsonl$")
+
+
+def pseudonym(key: bytes, ra: str) -> str:
+    """A stable pseudonym of an RA: the same RA and key always give the same text."""
+    return "p-" + hmac.new(key, ra.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+
+
+def log_key(folder: Path, configured: str | None) -> bytes:
+    """The pseudonymization key: the configured one, else a random key kept in ``folder``
+    (created once, readable by the server's user only), so pseudonyms stay stable."""
+    if configured:
+        return configured.encode("utf-8")
+    path = folder / KEY_FILE
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32))
+        return path.read_text(encoding="ascii").strip().encode("ascii")
+    except FileExistsError:  # another worker created it a moment ago
+        return path.read_text(encoding="ascii").strip().encode("ascii")
+    except OSError as exc:
+        raise DefasagemError(
+            f"{path}: não foi possível ler ou criar a chave de pseudonimização "
+            f"({describe_os_error(exc)})."
+        ) from None
 
 
 class PredictionLog:
-    """Appends records to this process's log file in ``folder``."""
+    """Appends records to this process's log file of the day in ``folder``."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, key: bytes | None = None) -> None:
         self.folder = folder
+        # None: the RA is logged as sent (the operator opted out of pseudonymization).
+        self.key = key
         self._fd: int | None = None
-        self._pid = 0
+        self._opened_for: tuple[int, str] = (0, "")
 
     def _descriptor(self) -> int:
-        # Reopened after a fork: each worker writes its own file.
-        if self._fd is None or self._pid != os.getpid():
+        # Reopened after a fork (each worker writes its own file) and when the day changes.
+        wanted = (os.getpid(), dt.datetime.now(dt.UTC).date().isoformat())
+        if self._fd is None or self._opened_for != wanted:
+            if self._fd is not None:
+                os.close(self._fd)
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._pid = os.getpid()
-            path = self.folder / f"predicoes-{self._pid}.jsonl"
+            path = self.folder / f"predicoes-{wanted[1]}-{wanted[0]}.jsonl"
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+            self._opened_for = wanted
         return self._fd
+
+    def private(self, record: dict[str, Any]) -> dict[str, Any]:
+        """What may be stored of a validated input record."""
+        kept = {k: v for k, v in record.items() if k not in NEVER_LOGGED}
+        ra = kept.get("ra")
+        if ra is not None and self.key is not None:
+            kept["ra"] = pseudonym(self.key, str(ra))
+        return kept
 
     def append(self, records: Iterable[dict[str, Any]]) -> None:
         """Write every record as one line, in one write, and flush it to disk."""
@@ -47,6 +100,29 @@ class PredictionLog:
         while written < len(payload):
             written += os.write(fd, payload[written:])
         os.fsync(fd)
+
+
+def prune(folder: Path, older_than_days: int, today: dt.date | None = None) -> list[Path]:
+    """Delete the daily log files older than ``older_than_days`` days; return them.
+
+    Whole days only: today's files, which workers are appending to, are never touched.
+    """
+    if not folder.is_dir():
+        raise DefasagemError(f"{folder}: pasta de logs não encontrada (--logs).")
+    cutoff = (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=older_than_days)
+    removed = []
+    for path in sorted(folder.glob(PATTERN)):
+        match = _DAY.match(path.name)
+        if match is None or dt.date.fromisoformat(match.group(1)) >= cutoff:
+            continue
+        try:
+            path.unlink()
+        except OSError as exc:
+            raise DefasagemError(
+                f"{path}: não foi possível apagar ({describe_os_error(exc)})."
+            ) from None
+        removed.append(path)
+    return removed
 
 
 def read_log(folder: Path) -> pd.DataFrame:
