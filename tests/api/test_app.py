@@ -270,3 +270,11 @@ def test_an_integer_beyond_64_bits_is_refused_and_echoed(client: FlaskClient) ->
     problem = answer.get_json(force=True)["erros"][0]
     assert problem["campo"] == "ano"
     assert problem["valor"] == huge
+
+
+def test_a_gender_outside_the_list_is_explained_in_portuguese(client: FlaskClient) -> None:
+    answer = client.post("/predict", json={"ano": 2024, "fase": 3, "genero": "Outro"})
+    assert answer.status_code == 422
+    problem = answer.get_json(force=True)["erros"][0]
+    assert problem["campo"] == "genero"
+    assert problem["motivo"] == 'valor não aceito; use "Feminino" ou "Masculino"'

@@ -4,6 +4,7 @@ downloads identical to `defasagem predict`, model page, and every upload error a
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -88,8 +89,12 @@ def test_filters_narrow_the_list(client: FlaskClient, result_url: str) -> None:
     assert 0 < shown < total
     rows = phase_3_high.split("<tbody>")[1].split("</tr>")[:-1]
     assert all("<td>3</td>" in row and ">alto<" in row for row in rows)
-    top_ten = client.get(f"{result_url}?n=10").get_data(as_text=True)
+    top_ten = client.get(f"{result_url}?n=10&so=1").get_data(as_text=True)
     assert "Mostrando 10 de" in top_ten
+    # A filter without "só os acompanhados" lists the whole group, marking who is followed.
+    medium = client.get(f"{result_url}?n=10&faixa=m%C3%A9dio").get_data(as_text=True)
+    assert int(re.findall(r"Mostrando (\d+) de", medium)[0]) > 10
+    assert "entre os 10 acompanhados" in medium
     # Nonsense in the query string is ignored, not an error.
     assert client.get(f"{result_url}?n=abc&fase=x&faixa=zzz").status_code == 200
 
@@ -245,3 +250,25 @@ def test_a_very_long_file_name_is_fine(client: FlaskClient, synthetic_workbook: 
     status, _, location = upload(client, synthetic_workbook.read_bytes(), "a" * 300 + ".xlsx")
     assert status == 303
     assert location is not None
+
+
+def test_figures_and_the_report_load_with_relative_folders(
+    synthetic_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make demo` passes relative folders; Flask would look for them inside the package.
+    monkeypatch.chdir(tmp_path)
+    relative = Path(os.path.relpath(synthetic_bundle, tmp_path))
+    settings = ApiSettings(relative, Path("logs"), reports=Path("relatorios"))
+    client = create_app(settings).test_client()
+    assert client.get("/modelo/figura/roc.png").status_code == 200
+    Path("relatorios").mkdir()
+    Path("relatorios/drift_report.html").write_text("<html></html>", encoding="utf-8")
+    assert client.get("/monitoring/relatorio").status_code == 200
+
+
+def test_the_redirect_after_an_upload_is_in_portuguese(
+    client: FlaskClient, synthetic_workbook: Path
+) -> None:
+    _, page, location = upload(client, synthetic_workbook.read_bytes(), "pede.xlsx")
+    assert 'lang="pt-BR"' in page
+    assert f'href="{location}"' in page

@@ -10,8 +10,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, redirect, render_template, request, send_file, url_for
+from flask import Flask, Response, render_template, request, send_file, url_for
 
+from defasagem.api.pages import see_other
 from defasagem.api.settings import ApiSettings
 from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
@@ -60,7 +61,8 @@ def register(
         path = folder / REPORT_HTML
         if not path.is_file():
             return page("nenhum relatório de drift calculado ainda.", 404)
-        return send_file(path, mimetype="text/html", max_age=0)
+        # Absolute: Flask resolves a relative path from the package, not the working folder.
+        return send_file(path.resolve(), mimetype="text/html", max_age=0)
 
     @app.post("/monitoring/run")
     def monitoring_run() -> Response:
@@ -84,7 +86,7 @@ def register(
             return as_json({"erro": str(exc)}, 422) if wants_json else page(str(exc), 422)
         if wants_json:
             return as_json(summary, 200)
-        return redirect(url_for("monitoring"), code=303)  # type: ignore[return-value]
+        return see_other(url_for("monitoring"))
 
 
 def _displayed(summary: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from flask import Flask, Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Flask, Response, abort, render_template, request, send_file, url_for
+from markupsafe import escape
 from werkzeug.utils import secure_filename
 
 from defasagem.api.results_store import ResultsStore, StoredResult
@@ -100,7 +101,7 @@ def register(
             token = store.save(StoredResult(scored, bundle.version, sent.filename, time.time()))
         except DefasagemError as exc:
             return home(str(exc), 503)
-        return redirect(url_for("result", token=token), code=303)  # type: ignore[return-value]
+        return see_other(url_for("result", token=token))
 
     def stored(token: str) -> StoredResult:
         found = store.load(token)
@@ -163,6 +164,13 @@ def register(
     _model_routes(app, bundle_of, home)
 
 
+def see_other(url: str) -> Response:
+    """A 303 to ``url`` with a Portuguese body (Flask's own redirect page is in English)."""
+    shown = escape(url)
+    body = f'<!doctype html><html lang="pt-BR"><p>Continue em <a href="{shown}">{shown}</a>.</p>'
+    return Response(body, status=303, headers={"Location": url}, mimetype="text/html")
+
+
 def _model_routes(
     app: Flask, bundle_of: Callable[[], Bundle | None], home: Callable[[str, int], Response]
 ) -> None:
@@ -183,7 +191,8 @@ def _model_routes(
         bundle = bundle_of()
         if bundle is None or name not in FIGURES or not (bundle.path / name).is_file():
             abort(404, f"figura não encontrada: {name}")
-        return send_file(bundle.path / name, mimetype="image/png", max_age=300)
+        # Absolute: Flask resolves a relative path from the package, not the working folder.
+        return send_file((bundle.path / name).resolve(), mimetype="image/png", max_age=300)
 
 
 def _score_upload(bundle: Bundle, content: bytes, filename: str) -> ScoredYear:
@@ -207,13 +216,19 @@ def _score_upload(bundle: Bundle, content: bytes, filename: str) -> ScoredYear:
 
 
 def _filters(scored: ScoredYear) -> dict[str, Any]:
-    """The page's filters from the query string; an invalid value is ignored, never fatal."""
+    """The page's filters from the query string; an invalid value is ignored, never fatal.
+
+    ``n`` is how many students the team follows (marked in the list); "só os acompanhados"
+    restricts the list to them. It is on when the page opens, so a first look shows the
+    students to act on; the other filters then apply to the whole list unless it stays on.
+    """
     args = request.args
     capacity = math.ceil(scored.share * len(scored.table))
-    n = _whole(args.get("n", str(capacity)))
+    n = _whole(args.get("n", ""))
     return {
-        "n": n if n is not None and n > 0 else None,
+        "n": n if n is not None and n > 0 else capacity,
         "capacity": capacity,
+        "only_followed": not args or args.get("so") == "1",
         "fase": _whole(args.get("fase", "")),
         "turma": args.get("turma", ""),
         "faixa": args.get("faixa", "") if args.get("faixa") in BANDS else "",
@@ -231,7 +246,7 @@ def _whole(text: str) -> int | None:
 def _filtered(scored: ScoredYear, chosen: dict[str, Any]) -> list[dict[str, Any]]:
     table = scored.table
     keep = pd.Series(True, index=table.index)
-    if chosen["n"] is not None:
+    if chosen["only_followed"]:
         keep &= table["posicao"] <= chosen["n"]
     if chosen["fase"] is not None:
         keep &= table["fase"] == chosen["fase"]
@@ -248,6 +263,7 @@ def _filtered(scored: ScoredYear, chosen: dict[str, Any]) -> list[dict[str, Any]
             "turma": "" if pd.isna(row["turma"]) else str(row["turma"]),
             "risco": percent(float(row["probabilidade"]), 1),
             "faixa": str(row["faixa"]),
+            "acompanhar": int(row["posicao"]) <= chosen["n"],
             "motivos": [r.text for r in scored.reasons[int(index)]],
         }
         for index, row in zip(table.index[keep], records, strict=True)

@@ -40,7 +40,8 @@ def reason(error: Mapping[str, Any]) -> str:
     if kind in ("less_than_equal", "less_than"):
         return f"deve ser no máximo {_num(ctx.get('le', ctx.get('lt')))}"
     if kind == "literal_error":
-        return f"valor não aceito; use {ctx.get('expected', '')}".replace("'", '"')
+        expected = str(ctx.get("expected", "")).replace("'", '"').replace(" or ", " ou ")
+        return f"valor não aceito; use {expected}"
     if kind == "too_short":
         return "a lista está vazia"
     if kind == "consistencia":
