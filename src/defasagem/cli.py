@@ -268,11 +268,34 @@ def serve(
     )
     if raw_ra:
         click.echo("Aviso: o RA será gravado no log como enviado (--raw-ra), sem pseudônimo.")
+    check_port_free(host, port)
+    from defasagem.modeling.bundle import load_bundle
+
+    try:
+        load_bundle(model_dir)
+    except DefasagemError as exc:  # the server still starts: /ready says why until it is fixed
+        click.echo(f"Aviso: o modelo não carrega ({exc}); /ready responde 503 até corrigir.")
     click.echo(
         f"API em http://{host}:{port} (modelo {model_dir}, logs em {logs_dir}, relatórios de "
         f"drift em {settings.reports_dir})."
     )
     run_server(settings, host=host, port=port, workers=workers)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse, in Portuguese, a port another program already listens on (gunicorn would retry
+    and then fail in English)."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise DefasagemError(
+                f"--port {port}: não foi possível escutar em {host}:{port} ({exc.strerror}); "
+                "outro programa já usa a porta? Escolha outra com --port."
+            ) from None
 
 
 @cli.group(cls=PtGroup, short_help="Log de previsões.", subcommand_metavar="COMANDO [ARGS]...")

@@ -1,8 +1,10 @@
-"""`defasagem simulate` against a live API, then `defasagem drift` on what it logged."""
+"""`defasagem simulate` against a live API, then `defasagem drift` on what it logged; and
+`defasagem serve` refusing a busy port."""
 
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,15 @@ def test_simulate_reports_a_server_that_is_not_there(
     assert "o servidor está no ar?" in capsys.readouterr().err
     assert main([*args, "--drift", "outra"]) == EXIT_BAD_INPUT
     assert "outra" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_busy_port_in_portuguese(
+    synthetic_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        args = ["serve", "--model", str(synthetic_bundle), "--logs", str(tmp_path / "logs")]
+        assert main([*args, "--port", str(port)]) == EXIT_BAD_INPUT
+    assert f"--port {port}: não foi possível escutar" in capsys.readouterr().err

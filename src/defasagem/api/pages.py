@@ -24,7 +24,7 @@ from defasagem.api.results_store import ResultsStore, StoredResult
 from defasagem.api.settings import ApiSettings
 from defasagem.data.ingest import ingest_files
 from defasagem.errors import DefasagemError
-from defasagem.features import DESCRIPTIONS
+from defasagem.features import DESCRIPTIONS, group_label
 from defasagem.files import describe_os_error
 from defasagem.modeling.bundle import Bundle
 from defasagem.predict import ScoredYear, display, ranked_bytes, score_year
@@ -330,7 +330,7 @@ def _model_facts(bundle: Bundle) -> dict[str, Any]:
     groups = [
         {
             "variable": "Gênero" if variable == "genero" else "Tipo de instituição",
-            "group": group,
+            "group": group_label(group),
             "n": values["n"],
             "missed": percent(values["fnr"]),
             "false_alarm": percent(values["fpr"]),
