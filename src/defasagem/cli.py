@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import click
 
 from defasagem import __version__
 from defasagem.cli_pt import (
+    F,
     IntInRange,
     Moment,
     PtGroup,
@@ -40,6 +42,15 @@ logs_option = path_option(
     metavar="PASTA",
     help="Pasta do log de previsões da API.",
 )
+
+
+def data_option(help: str) -> Callable[[F], F]:
+    """The repeatable, required ``--data`` option (PEDE exports)."""
+    return path_option(
+        "--data", "files", multiple=True, required=True, metavar="ARQUIVO", help=help
+    )
+
+
 model_option = path_option(
     "--model",
     "model_dir",
@@ -120,14 +131,7 @@ def default_config(name: str) -> Path:
 
 @cli.command(short_help="Treina, avalia fora do tempo e grava o pacote do modelo.")
 @help_option()
-@path_option(
-    "--data",
-    "files",
-    multiple=True,
-    required=True,
-    metavar="ARQUIVO",
-    help="Exportação PEDE (.xlsx ou .csv); repita para juntar arquivos.",
-)
+@data_option("Exportação PEDE (.xlsx ou .csv); repita para juntar arquivos.")
 @option(
     "--out",
     required=True,
@@ -172,14 +176,7 @@ def train(
 @cli.command(short_help="Pontua o ano mais recente de uma exportação PEDE.")
 @help_option()
 @model_option
-@path_option(
-    "--data",
-    "files",
-    multiple=True,
-    required=True,
-    metavar="ARQUIVO",
-    help="Exportação PEDE (.xlsx ou .csv); anos anteriores no arquivo viram histórico.",
-)
+@data_option("Exportação PEDE (.xlsx ou .csv); anos anteriores no arquivo viram histórico.")
 @output_option(".csv", ".xlsx", help="Lista ordenada de saída (.csv ou .xlsx).")
 @path_option(
     "--rule",
@@ -403,22 +400,15 @@ def drift_summary_text(summary: dict[str, Any]) -> str:
 @cli.command(short_help="Envia tráfego realista à API (com drift opcional).")
 @help_option()
 @option("--url", required=True, metavar="URL", help="Endereço da API (ex.: http://localhost:8000).")
-@path_option(
-    "--data",
-    "files",
-    multiple=True,
-    required=True,
-    metavar="ARQUIVO",
-    help="Exportação PEDE (.xlsx ou .csv) de onde sair os alunos.",
-)
+@data_option("Exportação PEDE (.xlsx ou .csv) de onde sair os alunos.")
 @option("--year", type=IntInRange(2000, 2100), default=None, help="Ano [padrão: o mais recente].")
 @option("--n", type=IntInRange(1, 1_000_000), default=1000, show_default=True, help="Alunos.")
 @option(
     "--drift",
     "drift_kind",
-    type=click.Choice(["engagement", "missing", "new-category"]),
     default=None,
-    help="Drift injetado [padrão: nenhum].",
+    metavar="TIPO",
+    help="Drift injetado: engagement, missing ou new-category [padrão: nenhum].",
 )
 @option("--seed", type=IntInRange(0, 2**31 - 1), default=42, show_default=True, help="Semente.")
 @option(
@@ -437,6 +427,7 @@ def simulate(
     """Sorteia alunos de uma exportação PEDE e os envia a /predict."""
     from defasagem.monitoring import simulator
 
+    simulator.check_drift_kind(drift_kind)  # before reading the file
     records, left_out = simulator.requests_of_year(ingest_files(list(files)).table, year)
     if left_out:
         click.echo(

@@ -198,14 +198,19 @@ CSP_EVIDENTLY = (
 )
 
 
+_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+# Built once: every answer, the single /predict included, only copies them.
+_HEADERS_EVIDENTLY = {**_HEADERS, "Content-Security-Policy": CSP_EVIDENTLY}
+
+
 def security_headers(path: str) -> dict[str, str]:
     """The headers every answer carries."""
-    return {
-        "Content-Security-Policy": CSP_EVIDENTLY if path == "/monitoring/relatorio" else CSP,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "X-Frame-Options": "DENY",
-    }
+    return _HEADERS_EVIDENTLY if path == "/monitoring/relatorio" else _HEADERS
 
 
 # The pages a person opens in a browser: their errors are pages too, not JSON.

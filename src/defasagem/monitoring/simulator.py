@@ -78,12 +78,17 @@ def _plain(name: str, value: Any) -> Any:
     return value
 
 
+def check_drift_kind(drift: str | None) -> None:
+    """Refuse an unknown drift kind, naming the known ones."""
+    if drift is not None and drift not in DRIFT_KINDS:
+        raise DefasagemError(f"--drift {drift}: use um de {', '.join(DRIFT_KINDS)}.")
+
+
 def sample(
     records: Sequence[dict[str, Any]], n: int, drift: str | None, seed: int
 ) -> list[dict[str, Any]]:
     """``n`` records drawn with replacement (each a fresh copy), with ``drift`` injected."""
-    if drift is not None and drift not in DRIFT_KINDS:
-        raise DefasagemError(f"--drift {drift}: use um de {', '.join(DRIFT_KINDS)}.")
+    check_drift_kind(drift)
     rng = np.random.default_rng(seed)
     picked = [dict(records[i]) for i in rng.integers(0, len(records), size=n)]
     for number, record in enumerate(picked):
