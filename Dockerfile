@@ -38,8 +38,9 @@ RUN if ! ldconfig -p | grep -q libgomp.so.1; then \
     fi \
     && groupadd --system --gid 10001 defasagem \
     && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /home/defasagem defasagem \
-    && mkdir -p /models /logs /data \
-    && chown defasagem:defasagem /models /logs
+    && mkdir -p /models /logs /data /acesso \
+    && chown defasagem:defasagem /models /logs /acesso \
+    && chmod 700 /acesso
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/defasagem /opt/defasagem
 COPY docker/entrypoint.sh /usr/local/bin/defasagem-entrypoint
@@ -47,10 +48,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     OMP_NUM_THREADS=1 \
     DEFASAGEM_WORKERS=2 \
-    DEFASAGEM_PORT=8000
+    DEFASAGEM_PORT=8000 \
+    DEFASAGEM_AUTH_DIR=/acesso
 USER 10001:10001
 WORKDIR /home/defasagem
-VOLUME ["/models", "/logs"]
+VOLUME ["/models", "/logs", "/acesso"]
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=180s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['DEFASAGEM_PORT'] + '/ready', timeout=4)"]

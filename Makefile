@@ -12,6 +12,8 @@ DATA ?=
 # SERVE=0: the demo stops after scoring instead of serving the API (CI uses it).
 SERVE ?= 1
 PORT ?= 8000
+# The demo's access folder: its user and token are drawn at random on every `make demo`.
+AUTH := $(OUT)/demo/acesso
 
 export OMP_NUM_THREADS ?= 1
 
@@ -55,19 +57,29 @@ endif
 		--out $(OUT)/demo/risco.xlsx
 	@echo "Cartão do modelo: $(OUT)/demo/modelo/model_card.md; lista: $(OUT)/demo/risco.xlsx"
 ifeq ($(SERVE),1)
-	@echo ""
-	@echo "Páginas e API em http://localhost:$(PORT) (Ctrl+C para parar):"
-	@echo "  coordenadores: http://localhost:$(PORT)/  (envie $(firstword $(DEMO_DATA)))"
-	@echo "  o modelo: http://localhost:$(PORT)/modelo"
-	@echo "  documentação da API: http://localhost:$(PORT)/docs    prontidão: http://localhost:$(PORT)/ready"
-	@echo "  monitoramento: http://localhost:$(PORT)/monitoring  (tráfego de teste: make simulate)"
-	@echo "  exemplo: curl -s -X POST localhost:$(PORT)/predict -H 'Content-Type: application/json' \\"
-	@echo "    -d '{\"ano\": 2024, \"fase\": \"FASE 3\", \"fase_ideal\": 4, \"ieg\": 5.1, \"ida\": 4.2}'"
-	$(BIN)/defasagem serve --model $(OUT)/demo/modelo --logs $(OUT)/demo/logs \
-		--reports $(OUT)/demo/drift --port $(PORT)
+	@$(BIN)/defasagem tokens revoke demo --auth $(AUTH) >/dev/null 2>&1 || true
+	@set -e; \
+	TOKEN=$$($(BIN)/defasagem tokens add demo --auth $(AUTH) --quiet); \
+	SENHA=$$($(BIN)/defasagem users add demo --auth $(AUTH) --replace --generate-password --quiet); \
+	echo ""; \
+	echo "Páginas e API em http://localhost:$(PORT) (Ctrl+C para parar). Acesso sorteado agora:"; \
+	echo "  login das páginas: usuário demo, senha $$SENHA"; \
+	echo "  token da API:      $$TOKEN"; \
+	echo "  coordenadores: http://localhost:$(PORT)/  (envie $(firstword $(DEMO_DATA)))"; \
+	echo "  o modelo: http://localhost:$(PORT)/modelo"; \
+	echo "  documentação da API: http://localhost:$(PORT)/docs    prontidão: http://localhost:$(PORT)/ready"; \
+	echo "  monitoramento: http://localhost:$(PORT)/monitoring  (tráfego de teste: make simulate)"; \
+	echo "  exemplo: curl -s -X POST localhost:$(PORT)/predict -H 'Content-Type: application/json' \\"; \
+	echo "    -H 'Authorization: Bearer '$$TOKEN \\"; \
+	echo "    -d '{\"ano\": 2024, \"fase\": \"FASE 3\", \"fase_ideal\": 4, \"ieg\": 5.1, \"ida\": 4.2}'"; \
+	exec $(BIN)/defasagem serve --model $(OUT)/demo/modelo --logs $(OUT)/demo/logs \
+		--reports $(OUT)/demo/drift --auth $(AUTH) --port $(PORT)
 endif
 
+# A fresh token for each run (the server sees it at once); it is never written in clear.
 simulate: $(STAMP)
+	@$(BIN)/defasagem tokens revoke simulacao --auth $(AUTH) >/dev/null 2>&1 || true
+	DEFASAGEM_API_TOKEN=$$($(BIN)/defasagem tokens add simulacao --auth $(AUTH) --quiet) \
 	$(BIN)/defasagem simulate --url http://localhost:$(PORT) $(foreach f,$(DEMO_DATA),--data $(f)) \
 		--n $(N) $(if $(strip $(DRIFT)),--drift $(DRIFT))
 

@@ -14,6 +14,7 @@ import argparse
 import http.client
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -27,6 +28,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from defasagem.access import AccessStore
 
 STUDENT: dict[str, Any] = {
     "ra": "RA-1",
@@ -113,7 +116,7 @@ def wait_port(port: int) -> None:
     raise SystemExit(f"servidor de referência não respondeu na porta {port}")
 
 
-def request(url: str, body: bytes | None) -> float:
+def request(url: str, body: bytes | None, token: str | None = None) -> float:
     """Seconds for one request (its status must be 200); plain http.client, the lightest
     client in the standard library, so the client costs as little CPU as possible."""
     parts = urllib.parse.urlsplit(url)
@@ -121,6 +124,8 @@ def request(url: str, body: bytes | None) -> float:
     connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
     try:
         headers = {"Content-Type": "application/json"} if body is not None else {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         connection.request("POST" if body is not None else "GET", parts.path, body, headers)
         response = connection.getresponse()
         response.read()
@@ -159,9 +164,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         ours_port, ref_port = free_port(), free_port()
+        # Ours runs as in production: every /predict carries and checks a Bearer token.
+        access = AccessStore(folder / "acesso")
+        token = access.add_token("benchmark")
+        access.add_user("benchmark", secrets.token_urlsafe(12))
         ours = start(
             [sys.executable, "-m", "defasagem.cli", "serve", "--model", str(args.model),
-             "--logs", str(folder / "logs"), "--port", str(ours_port), "--workers", "2"],
+             "--logs", str(folder / "logs"), "--port", str(ours_port), "--workers", "2",
+             "--auth", str(folder / "acesso")],
             folder / "ours.log",
         )  # fmt: skip
         script = folder / "reference.py"
@@ -177,8 +187,8 @@ def main() -> None:
             batch = json.dumps({"students": [STUDENT] * 1000}).encode("utf-8")
             n, c = args.requests, args.concurrency
             health = measure(lambda: request(f"{base}/health", None), n, c)
-            single = measure(lambda: request(f"{base}/predict", one), n, c)
-            many = measure(lambda: request(f"{base}/predict", batch), max(20, n // 50), c)
+            single = measure(lambda: request(f"{base}/predict", one, token), n, c)
+            many = measure(lambda: request(f"{base}/predict", batch, token), max(20, n // 50), c)
             baseline = measure(lambda: request(f"{ref}/predict", one), n, c)
         finally:
             for process in (ours, reference):

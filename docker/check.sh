@@ -92,10 +92,22 @@ size=$(docker image inspect --format '{{.Size}}' "$IMAGE")
 echo "construída em ${build_seconds} s; tamanho $(( size / 1024 / 1024 )) MB"
 
 say "6. docker run --network host (porta $PORT)"
-mkdir -p "$work/models" "$work/logs"
-chown 10001:10001 "$work/models" "$work/logs" 2>/dev/null || chmod 777 "$work/models" "$work/logs"
+mkdir -p "$work/models" "$work/logs" "$work/acesso"
+chown 10001:10001 "$work/models" "$work/logs" "$work/acesso" 2>/dev/null \
+    || chmod 777 "$work/models" "$work/logs" "$work/acesso"
+# Closed by default: without a user and a token the container must refuse to serve.
+if docker run --rm -v "$work/acesso:/acesso" "$IMAGE" defasagem serve --model /models/modelo \
+    --logs /logs >"$work/refused.log" 2>&1; then
+    echo "erro: o servidor iniciou sem usuário nem token"; exit 1
+fi
+grep -q "não inicia sem controle de acesso" "$work/refused.log" \
+    || { cat "$work/refused.log"; echo "erro: recusa sem a mensagem esperada"; exit 1; }
+echo "sem acesso configurado: recusado ($(head -c 80 "$work/refused.log")…)"
+token=$(docker run --rm -v "$work/acesso:/acesso" "$IMAGE" defasagem tokens add check --quiet)
+docker run --rm -v "$work/acesso:/acesso" "$IMAGE" \
+    defasagem users add check --generate-password --quiet >/dev/null
 docker run --detach --name "$NAME" --network host -e DEFASAGEM_PORT="$PORT" \
-    -v "$work/models:/models" -v "$work/logs:/logs" "$IMAGE" >/dev/null
+    -v "$work/models:/models" -v "$work/logs:/logs" -v "$work/acesso:/acesso" "$IMAGE" >/dev/null
 ready=""
 for _ in $(seq 300); do
     if curl -fsS "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1; then ready=1; break; fi
@@ -107,7 +119,12 @@ docker logs "$NAME" 2>&1 | grep -E '^defasagem:|Pacote do modelo|Listening' || t
 
 echo "GET /health: $(curl -fsS "http://127.0.0.1:$PORT/health")"
 echo "GET /ready:  $(curl -fsS "http://127.0.0.1:$PORT/ready")"
+refused=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/predict" \
+    -H 'Content-Type: application/json' -d '{"ano": 2024, "fase": 3}')
+echo "POST /predict sem token: $refused"
+[ "$refused" = "401" ] || { echo "erro: /predict sem token respondeu $refused"; exit 1; }
 answer=$(curl -fsS -X POST "http://127.0.0.1:$PORT/predict" -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $token" \
     -d '{"ra": "RA-1", "ano": 2024, "fase": "FASE 3", "fase_ideal": 4, "data_nascimento": "2011-05-20", "genero": "Feminino", "ieg": 5.1, "ida": 4.2, "fase_anterior": 2, "ieg_anterior": 7.9}')
 echo "POST /predict: $answer"
 case "$answer" in *'"probabilidade"'*) ;; *) echo "erro: /predict sem probabilidade"; exit 1 ;; esac

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -11,9 +12,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from defasagem.access import AccessStore
 
 
 def free_port() -> int:
@@ -23,14 +27,38 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Running:
+    """A started server: where it answers, its log folder, its master pid and its access."""
+
+    url: str
+    logs: Path
+    pid: int
+    token: str
+    user: str
+    password: str
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        """The header of an authorized API call."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+
 @contextmanager
-def running_server(model: Path, folder: Path) -> Iterator[tuple[str, Path, int]]:
-    """The server on a free port until the block ends: its URL, log folder and master pid."""
+def running_server(model: Path, folder: Path) -> Iterator[Running]:
+    """The server (with access control, as in production) on a free port until the block ends.
+
+    One API token and one web user are created first, with random secrets."""
     port = free_port()
     logs = folder / "logs"
+    access = AccessStore(folder / "acesso")
+    token = access.add_token("testes")
+    user, password = "coordenadora", secrets.token_urlsafe(12)
+    access.add_user(user, password)
     command = [
         sys.executable, "-m", "defasagem.cli", "serve", "--model", str(model),
         "--logs", str(logs), "--port", str(port), "--workers", "2",
+        "--auth", str(folder / "acesso"),
     ]  # fmt: skip
     # The server's output goes to a file: an unread pipe fills up and blocks gunicorn.
     with (folder / "servidor.log").open("wb") as output:
@@ -43,7 +71,7 @@ def running_server(model: Path, folder: Path) -> Iterator[tuple[str, Path, int]]
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_ready(f"{url}/ready", process)
-            yield url, logs, process.pid
+            yield Running(url, logs, process.pid, token, user, password)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import traceback
@@ -12,6 +13,8 @@ from typing import Any
 import click
 
 from defasagem import __version__
+from defasagem.api.settings import ApiSettings, AuthSettings
+from defasagem.cli_access import AUTH_ENV, tokens, users
 from defasagem.cli_pt import (
     F,
     IntInRange,
@@ -243,6 +246,20 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
     is_flag=True,
     help="Grava o RA no log como enviado [padrão: pseudônimo com chave, DEFASAGEM_LOG_KEY].",
 )
+@path_option(
+    "--auth",
+    "auth_dir",
+    default=None,
+    envvar=AUTH_ENV,
+    metavar="PASTA",
+    help=f"Pasta de acesso (usuários e tokens) [padrão: <logs>/acesso; ou {AUTH_ENV}].",
+)
+@option("--no-auth", is_flag=True, help="Sem login nem token: só para teste local (avisa).")
+@option("--private-metrics", is_flag=True, help="/metrics também exige o token Bearer.")
+@option(
+    "--proxies", type=IntInRange(0, 5), default=0, show_default=True,
+    help="Proxies reversos (HTTPS) à frente cujos cabeçalhos X-Forwarded-* valem.",
+)  # fmt: skip
 def serve(
     model_dir: Path,
     logs_dir: Path,
@@ -251,18 +268,35 @@ def serve(
     port: int,
     workers: int,
     raw_ra: bool,
+    auth_dir: Path | None,
+    no_auth: bool,
+    private_metrics: bool,
+    proxies: int,
 ) -> None:
-    """Serve a API: /health, /ready, /predict, /model e /monitoring."""
+    """Serve a API e as páginas (login, tokens Bearer, /health e /ready abertos)."""
     from defasagem.api.server import serve as run_server
-    from defasagem.api.settings import ApiSettings
 
+    # One OpenMP thread per worker, always: the workers are the parallelism, and a master that
+    # used an OpenMP pool (loading the model below) makes forked workers hang in LightGBM.
+    os.environ["OMP_NUM_THREADS"] = "1"
+
+    auth = None if no_auth else access_settings(auth_dir or logs_dir / "acesso", workers)
+    if auth is not None:
+        auth = dataclasses.replace(auth, metrics_open=not private_metrics, proxies=proxies)
     settings = ApiSettings(
         model_dir,
         logs_dir,
         reports=reports_dir,
         log_key=os.environ.get("DEFASAGEM_LOG_KEY") or None,
         raw_ra=raw_ra,
+        auth=auth,
     )
+    if no_auth:
+        click.echo(
+            f"ATENÇÃO: --no-auth: sem login nem token, qualquer um que alcance {host}:{port} lê "
+            "e pontua dados de alunos. Use só em teste local.",
+            err=True,
+        )
     if raw_ra:
         click.echo("Aviso: o RA será gravado no log como enviado (--raw-ra), sem pseudônimo.")
     check_port_free(host, port)
@@ -277,6 +311,36 @@ def serve(
         f"drift em {settings.reports_dir})."
     )
     run_server(settings, host=host, port=port, workers=workers)
+
+
+def access_settings(folder: Path, workers: int) -> AuthSettings:
+    """The access control of ``serve``: refused, in Portuguese, without a token and a user."""
+    from defasagem.access import ENV_TOKENS, AccessStore
+
+    env_tokens = os.environ.get(ENV_TOKENS) or None
+    store = AccessStore(folder, env_tokens)
+    missing = [
+        what
+        for what, count in (
+            (f"um token da API (defasagem tokens add NOME --auth {folder}, ou {ENV_TOKENS})",
+             store.token_count()),
+            (f"um usuário das páginas (defasagem users add NOME --auth {folder})",
+             len(store.users())),
+        )
+        if count == 0
+    ]  # fmt: skip
+    if missing:
+        raise DefasagemError(
+            "o servidor não inicia sem controle de acesso; falta "
+            + " e ".join(missing)
+            + ". Só para teste local: --no-auth."
+        )
+    store.session_key()  # created once here, before the workers read it
+    click.echo(
+        f"Acesso: {len(store.users())} usuário(s) e {store.token_count()} token(s) de {folder}; "
+        f"até {10 * workers} logins errados por minuto por endereço ({workers} workers)."
+    )
+    return AuthSettings(folder, env_tokens=env_tokens)
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -415,6 +479,10 @@ def drift_summary_text(summary: dict[str, Any]) -> str:
     "--batch", type=IntInRange(1, 5000), default=20, show_default=True,
     help="Alunos por pedido (1 = um pedido por aluno).",
 )  # fmt: skip
+@option(
+    "--token", default=None, envvar="DEFASAGEM_API_TOKEN", metavar="TOKEN",
+    help="Token da API (Bearer) [ou DEFASAGEM_API_TOKEN].",
+)  # fmt: skip
 def simulate(
     url: str,
     files: tuple[Path, ...],
@@ -423,6 +491,7 @@ def simulate(
     drift_kind: str | None,
     seed: int,
     batch: int,
+    token: str | None,
 ) -> None:
     """Sorteia alunos de uma exportação PEDE e os envia a /predict."""
     from defasagem.monitoring import simulator
@@ -436,7 +505,7 @@ def simulate(
         )
     students = simulator.sample(records, n, drift_kind, seed)
     with click.progressbar(length=n, label="Enviando", show_pos=True) as bar:
-        result = simulator.send(url, students, batch=batch, progress=bar.update)
+        result = simulator.send(url, students, batch=batch, token=token, progress=bar.update)
     click.echo(
         f"{result.scored} de {result.sent} alunos pontuados"
         + (f" (drift: {drift_kind})." if drift_kind else ".")
@@ -460,6 +529,10 @@ def prune_logs(logs_dir: Path, days: int) -> None:
 
     removed = prune(logs_dir, days)
     click.echo(f"{len(removed)} arquivo(s) de log apagado(s) (mais de {days} dias).")
+
+
+cli.add_command(users)
+cli.add_command(tokens)
 
 
 def summary_of_metrics(metrics: dict[str, Any]) -> str:

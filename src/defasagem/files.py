@@ -45,3 +45,21 @@ def write_atomically(out: Path, write: Callable[[Path], object]) -> None:
             tmp.unlink(missing_ok=True)
     except OSError as exc:
         raise DefasagemError(f"não foi possível gravar {out}: {describe_os_error(exc)}.") from None
+
+
+def private_secret(path: Path, what: str) -> str:
+    """The random secret kept in ``path``: created once (readable by this user only) and read
+    back by every later call and every worker, so all of them agree on it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32))
+        return path.read_text(encoding="ascii").strip()
+    except FileExistsError:  # another worker created it a moment ago
+        return path.read_text(encoding="ascii").strip()
+    except OSError as exc:
+        raise DefasagemError(
+            f"{path}: não foi possível ler ou criar {what} ({describe_os_error(exc)})."
+        ) from None

@@ -233,6 +233,12 @@ def test_the_spec_is_generated_and_its_example_is_scored(client: FlaskClient) ->
     spec = client.get("/openapi.json").get_json(force=True)
     assert spec["openapi"] == "3.1.0"
     assert {"/health", "/ready", "/predict", "/model", "/metrics"} <= set(spec["paths"])
+    # The token is documented where it is required, and only there.
+    scheme = spec["components"]["securitySchemes"]["token"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert spec["paths"]["/predict"]["post"]["security"] == [{"token": []}]
+    assert "401" in spec["paths"]["/predict"]["post"]["responses"]
+    assert "security" not in spec["paths"]["/health"]["get"]
     record = spec["components"]["schemas"]["StudentRecord"]
     assert record["required"] == ["ano", "fase"]
     assert record["additionalProperties"] is False

@@ -111,7 +111,7 @@ def test_every_answer_carries_the_security_headers(synthetic_bundle: Path, tmp_p
         assert "frame-ancestors 'none'" in CSP
         assert "'unsafe-inline'" not in CSP
         assert headers["X-Content-Type-Options"] == "nosniff"
-        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Referrer-Policy"] == "same-origin"
     report = client.get("/monitoring/relatorio").headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in report
     assert "default-src 'none'" in report

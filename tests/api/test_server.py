@@ -15,14 +15,19 @@ from typing import Any
 import pytest
 
 from defasagem.monitoring.prediction_log import read_log
-from servers import running_server
+from servers import Running, running_server
 
 
 def call(
-    url: str, body: dict[str, Any] | None = None, request_id: str | None = None
+    url: str,
+    body: dict[str, Any] | None = None,
+    request_id: str | None = None,
+    token: str | None = None,
 ) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode("utf-8")
     headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     if request_id:
         headers["X-Request-ID"] = request_id
     request = urllib.request.Request(url, data=data, headers=headers)
@@ -34,23 +39,25 @@ def call(
 
 
 @pytest.fixture
-def server(synthetic_bundle: Path, tmp_path: Path) -> Iterator[tuple[str, Path, int]]:
+def server(synthetic_bundle: Path, tmp_path: Path) -> Iterator[Running]:
     with running_server(synthetic_bundle, tmp_path) as running:
         yield running
 
 
-def test_gunicorn_serves_health_ready_predict_and_logs_each_student(
-    server: tuple[str, Path, int],
-) -> None:
-    url, logs, _ = server
+def test_gunicorn_serves_health_ready_predict_and_logs_each_student(server: Running) -> None:
+    url, logs, token = server.url, server.logs, server.token
     assert call(f"{url}/health") == (200, {"status": "ok"})
     status, ready = call(f"{url}/ready")
     assert status == 200
     assert ready["status"] == "pronto"
     student = {"ano": 2024, "fase": "2A", "ieg": 4.0, "data_nascimento": "2014-02-03"}
-    statuses = [call(f"{url}/predict", student)[0] for _ in range(20)]
+    # Without the token nothing is scored, in any worker.
+    refused = [call(f"{url}/predict", student) for _ in range(4)]
+    assert {status for status, _ in refused} == {401}
+    assert "Bearer" in refused[0][1]["erro"]
+    statuses = [call(f"{url}/predict", student, token=token)[0] for _ in range(20)]
     assert statuses == [200] * 20
-    status, problems = call(f"{url}/predict", {"ano": 2024})
+    status, problems = call(f"{url}/predict", {"ano": 2024}, token=token)
     assert status == 422
     assert problems["erros"][0]["campo"] == "fase"
     with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
@@ -74,12 +81,10 @@ def workers_of(master: int) -> list[int]:
     return [int(pid) for pid in children.split()]
 
 
-def test_a_worker_killed_mid_run_loses_no_answered_prediction(
-    server: tuple[str, Path, int],
-) -> None:
+def test_a_worker_killed_mid_run_loses_no_answered_prediction(server: Running) -> None:
     """2,000 requests from 8 clients; one worker gets SIGKILL half-way. Every request answered
     200 is in the log exactly once (the record is fsync-ed before the answer)."""
-    url, logs, master = server
+    url, logs, master = server.url, server.logs, server.pid
     student = {"ano": 2024, "fase": 3, "ieg": 5.0, "ida": 6.0, "data_nascimento": "2013-01-02"}
     answered: list[str] = []
     failed = 0
@@ -87,7 +92,7 @@ def test_a_worker_killed_mid_run_loses_no_answered_prediction(
     def send(i: int) -> tuple[str, int]:
         request_id = f"carga-{i}"
         try:
-            return request_id, call(f"{url}/predict", student, request_id)[0]
+            return request_id, call(f"{url}/predict", student, request_id, server.token)[0]
         except OSError:  # the connection of the killed worker
             return request_id, 0
 

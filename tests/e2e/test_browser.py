@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from defasagem.cli import main
-from servers import running_server
+from servers import Running, running_server
 
 CHROMIUM = os.environ.get("DEFASAGEM_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("DEFASAGEM_ARTIFACTS", "test-artifacts"))
@@ -28,9 +28,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def site(synthetic_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_server(synthetic_bundle, tmp_path_factory.mktemp("site")) as (url, _, _):
-        yield url
+def site(synthetic_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    with running_server(synthetic_bundle, tmp_path_factory.mktemp("site")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +42,45 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def fresh_page(browser: Browser) -> Iterator[Page]:
+    """A new browser profile: no session cookie."""
     context = browser.new_context(accept_downloads=True, locale="pt-BR")
     opened = context.new_page()
     yield opened
     context.close()
+
+
+def log_in(p: Page, site: Running, password: str | None = None) -> None:
+    p.get_by_label("Usuário").fill(site.user)
+    p.get_by_label("Senha").fill(password or site.password)
+    p.get_by_role("button", name="Entrar").click()
+
+
+@pytest.fixture
+def page(fresh_page: Page, site: Running) -> Page:
+    """A coordinator's browser, logged in (the pages are closed to anyone else)."""
+    fresh_page.goto(site.url)
+    fresh_page.wait_for_url("**/login**")
+    log_in(fresh_page, site)
+    fresh_page.wait_for_url(f"{site.url}/")
+    return fresh_page
+
+
+def test_login_is_required_and_logout_closes_the_session(fresh_page: Page, site: Running) -> None:
+    p = fresh_page
+    p.goto(f"{site.url}/modelo")
+    p.wait_for_url("**/login?next=/modelo")
+    log_in(p, site, password="senha-errada-123")
+    assert "usuário ou senha incorretos" in p.get_by_role("alert").inner_text()
+    shot(p, "login-erro")
+    log_in(p, site)
+    p.wait_for_url(f"{site.url}/modelo")  # back where the coordinator wanted to go
+    assert site.user in p.locator(".topo").inner_text()
+    p.get_by_role("button", name="Sair").click()
+    p.wait_for_url("**/login?saiu=1")
+    assert "sessão encerrada" in p.locator("main").inner_text()
+    p.goto(f"{site.url}/modelo")
+    p.wait_for_url("**/login?next=/modelo")
 
 
 def shot(page: Page, name: str, *, full_page: bool = True) -> None:
@@ -56,13 +90,13 @@ def shot(page: Page, name: str, *, full_page: bool = True) -> None:
 
 def test_upload_filter_open_a_student_and_download_excel(
     page: Page,
-    site: str,
+    site: Running,
     synthetic_workbook: Path,
     synthetic_bundle: Path,
     tmp_path: Path,
 ) -> None:
     p = page
-    p.goto(site)
+    p.goto(site.url)
     p.get_by_label("Planilha da PEDE").set_input_files(str(synthetic_workbook))
     p.get_by_role("button", name="Enviar e pontuar").click()
     p.wait_for_url("**/resultado/**")
@@ -109,12 +143,12 @@ def test_upload_filter_open_a_student_and_download_excel(
 
 
 def test_a_wrong_file_shows_the_error_and_the_page_stays_usable(
-    page: Page, site: str, tmp_path: Path, synthetic_workbook: Path
+    page: Page, site: Running, tmp_path: Path, synthetic_workbook: Path
 ) -> None:
     wrong = tmp_path / "relatorio.pdf"
     wrong.write_bytes(b"%PDF-1.4 nada a ver")
     p = page
-    p.goto(site)
+    p.goto(site.url)
     p.get_by_label("Planilha da PEDE").set_input_files(str(wrong))
     p.get_by_role("button", name="Enviar e pontuar").click()
     error = p.get_by_role("alert")
@@ -127,10 +161,10 @@ def test_a_wrong_file_shows_the_error_and_the_page_stays_usable(
     p.wait_for_url("**/resultado/**")
 
 
-def test_pages_fit_a_phone_and_work_with_the_keyboard(page: Page, site: str) -> None:
+def test_pages_fit_a_phone_and_work_with_the_keyboard(page: Page, site: Running) -> None:
     p = page
     p.set_viewport_size({"width": 375, "height": 740})
-    p.goto(site)
+    p.goto(site.url)
     width = p.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
     p.keyboard.press("Tab")

@@ -89,5 +89,5 @@ def test_serve_refuses_a_busy_port_in_portuguese(
         busy.listen()
         port = busy.getsockname()[1]
         args = ["serve", "--model", str(synthetic_bundle), "--logs", str(tmp_path / "logs")]
-        assert main([*args, "--port", str(port)]) == EXIT_BAD_INPUT
+        assert main([*args, "--port", str(port), "--no-auth"]) == EXIT_BAD_INPUT
     assert f"--port {port}: não foi possível escutar" in capsys.readouterr().err

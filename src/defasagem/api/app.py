@@ -15,7 +15,7 @@ from flask import Flask, Response, g, render_template, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from defasagem.api import metrics, monitoring, pages
+from defasagem.api import auth, metrics, monitoring, pages
 from defasagem.api.docs import docs_page
 from defasagem.api.openapi import openapi_document
 from defasagem.api.problems import problems
@@ -28,12 +28,12 @@ from defasagem.monitoring.prediction_log import PredictionLog, log_key
 from defasagem.predict import ScoredRecord, score_records
 
 
-def _json(body: Any, status: int = 200) -> Response:
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     try:
         text = orjson.dumps(body, default=str)
     except TypeError:  # an integer beyond 64 bits echoed back in an error: the slow encoder
         text = json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
-    return Response(text, status=status, mimetype="application/json")
+    return Response(text, status=status, mimetype="application/json", headers=headers)
 
 
 def create_app(settings: ApiSettings) -> Flask:
@@ -57,9 +57,9 @@ def create_app(settings: ApiSettings) -> Flask:
         metrics.MODEL.labels(versao=state["bundle"].version).set(1)
 
     _install_hooks(app, settings)
+    _protect(app, settings)
 
-    document = openapi_document()
-    page = docs_page(document)
+    page = docs_page(document := openapi_document())
 
     @app.get("/openapi.json")
     def openapi() -> Response:
@@ -150,6 +150,8 @@ def _install_hooks(app: Flask, settings: ApiSettings) -> None:
     def _echo_id(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         response.headers.update(security_headers(request.path))
+        if request.path.startswith(PRIVATE_PREFIXES):  # named children: never in a cache
+            response.headers["Cache-Control"] = "no-store"
         # Known routes only as labels: a scan of random URLs must not grow the metrics.
         endpoint = request.url_rule.rule if request.url_rule is not None else "desconhecida"
         metrics.REQUESTS.labels(endpoint=endpoint, status=str(response.status_code)).inc()
@@ -201,7 +203,9 @@ CSP_EVIDENTLY = (
 _HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: Flask-WTF checks the Referer of HTTPS form posts, and no
+    # address (a result token included) is ever sent to another site.
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
 # Built once: every answer, the single /predict included, only copies them.
@@ -213,8 +217,31 @@ def security_headers(path: str) -> dict[str, str]:
     return _HEADERS_EVIDENTLY if path == "/monitoring/relatorio" else _HEADERS
 
 
+PRIVATE_PREFIXES = ("/resultado/", "/login")
+
 # The pages a person opens in a browser: their errors are pages too, not JSON.
-PAGE_PREFIXES = ("/pontuar", "/resultado/", "/modelo", "/monitoring")
+PAGE_PREFIXES = ("/pontuar", "/resultado/", "/modelo", "/monitoring", "/login", "/sair")
+
+
+def _protect(app: Flask, settings: ApiSettings) -> None:
+    """Access control, when configured (see :mod:`defasagem.api.auth`)."""
+    app.jinja_env.globals["csrf_input"] = lambda: ""
+    if settings.auth is None:
+        return
+    try:
+        auth.install(app, settings.auth, json_error=_json, is_page=_is_page)
+    except DefasagemError as exc:  # an unreadable access folder must lock, not open, the doors
+        _lock_out(app, str(exc))
+
+
+def _lock_out(app: Flask, problem: str) -> None:
+    """Access control that cannot be read refuses everything but the liveness check."""
+
+    @app.before_request
+    def _refuse() -> Response | None:
+        if request.path == "/health":  # alive, but /ready says it cannot serve
+            return None
+        return _json({"erro": f"controle de acesso indisponível: {problem}"}, 503)
 
 
 def _is_page() -> bool:

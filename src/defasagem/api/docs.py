@@ -42,7 +42,7 @@ def docs_page(document: dict[str, Any]) -> str:
     )
     paths = "".join(
         f"<li><code>{escape(method.upper())} {escape(path)}</code> — "
-        f"{escape(spec.get('summary', ''))}</li>"
+        f"{escape(spec.get('summary', ''))}{' (exige o token)' if 'security' in spec else ''}</li>"
         for path, methods in document["paths"].items()
         for method, spec in methods.items()
     )
@@ -57,6 +57,11 @@ def docs_page(document: dict[str, Any]) -> str:
 <p>{escape(document["info"]["description"])}</p>
 <p>Especificação completa: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
 <h2>Rotas</h2><ul>{paths}</ul>
+<h2>Acesso</h2>
+<p>As rotas que exigem o token recebem o cabeçalho <code>Authorization: Bearer &lt;token&gt;</code>;
+sem ele, ou com um token errado ou revogado, a resposta é 401. Quem administra o servidor cria um
+token por sistema cliente com <code>defasagem tokens add NOME</code> e o revoga com
+<code>defasagem tokens revoke NOME</code>.</p>
 <h2>Campos de um aluno (<code>POST /predict</code>)</h2>
 <p>Envie um aluno, ou <code>{{"students": [...]}}</code> para um lote. Campos desconhecidos,
 valores fora dos limites e tipos errados (texto no lugar de número, verdadeiro/falso) são
@@ -64,7 +69,7 @@ recusados com 422 e a lista de todos os problemas.</p>
 <table><thead><tr><th>campo</th><th>tipo e limites</th><th>obrigatório</th><th>o que é</th></tr>
 </thead><tbody>{rows}</tbody></table>
 <h2>Exemplo de pedido</h2>
-<pre>curl -X POST http://localhost:8000/predict \\
+<pre>curl -X POST http://localhost:8000/predict -H "Authorization: Bearer $TOKEN" \\
   -H 'Content-Type: application/json' -d @aluno.json</pre>
 <pre>{example}</pre>
 </main></body></html>

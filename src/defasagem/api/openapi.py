@@ -126,6 +126,8 @@ def openapi_document() -> dict[str, Any]:
         "422": _text("campos inválidos: todos listados", _PROBLEMS),
         "503": _text("modelo não carregado", {"type": "object"}),
     }
+    refused = {"401": _text("falta o token, ou ele está errado ou revogado", {"type": "object"})}
+    bearer = [{"token": []}]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -139,8 +141,13 @@ def openapi_document() -> dict[str, Any]:
         "paths": {
             "/health": {"get": _get("o processo está vivo")},
             "/ready": {"get": _get("200 com a versão do modelo; 503 com o motivo")},
-            "/model": {"get": _get("metadados e métricas do modelo")},
-            "/metrics": {"get": _get("métricas Prometheus (texto)")},
+            "/model": {
+                "get": {
+                    **_get("metadados e métricas do modelo"),
+                    "security": bearer,
+                }
+            },
+            "/metrics": {"get": _get("métricas Prometheus (texto); com --private-metrics, token")},
             "/predict": {
                 "post": {
                     "summary": 'Pontua um aluno, ou {"students": [...]} em lote',
@@ -156,11 +163,26 @@ def openapi_document() -> dict[str, Any]:
                             }
                         },
                     },
-                    "responses": {"200": _text("aluno(s) pontuado(s)", _RESULT), **answers},
+                    "security": bearer,
+                    "responses": {
+                        "200": _text("aluno(s) pontuado(s)", _RESULT),
+                        **refused,
+                        **answers,
+                    },
                 }
             },
         },
-        "components": {"schemas": schemas["$defs"]},
+        "components": {
+            "schemas": schemas["$defs"],
+            "securitySchemes": {
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Token criado com 'defasagem tokens add NOME' "
+                    "(cabeçalho Authorization: Bearer <token>).",
+                }
+            },
+        },
     }
 
 

@@ -14,6 +14,22 @@ DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    """Access control: where users and tokens live, and what stays open."""
+
+    # The access folder (users, token digests, the session key): see defasagem.access.
+    folder: Path
+    # Extra accepted tokens, from DEFASAGEM_API_TOKENS (separated by commas or spaces).
+    env_tokens: str | None = None
+    # /metrics without a token (Prometheus on a private network); False closes it.
+    metrics_open: bool = True
+    # Reverse proxies in front of the server whose X-Forwarded-* headers are trusted.
+    proxies: int = 0
+    # Failed logins allowed per address (per worker), Flask-Limiter notation.
+    login_limit: str = "10 per minute"
+
+
+@dataclass(frozen=True)
 class ApiSettings:
     """What the server needs: the model bundle, the log folder and the request limits."""
 
@@ -30,6 +46,8 @@ class ApiSettings:
     # <logs>/.chave-pseudonimo), or as sent when raw_ra is True (the operator's choice).
     log_key: str | None = None
     raw_ra: bool = False
+    # None: no access control (tests, and `defasagem serve --no-auth`, which warns).
+    auth: AuthSettings | None = None
 
     @property
     def results_dir(self) -> Path:

@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import os
 import re
-import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ import orjson
 import pandas as pd
 
 from defasagem.errors import DefasagemError
-from defasagem.files import describe_os_error
+from defasagem.files import describe_os_error, private_secret
 
 PATTERN = "predicoes-*.jsonl"
 # Never logged, whatever the client sends.
@@ -45,21 +44,7 @@ def log_key(folder: Path, configured: str | None) -> bytes:
     (created once, readable by the server's user only), so pseudonyms stay stable."""
     if configured:
         return configured.encode("utf-8")
-    path = folder / KEY_FILE
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(secrets.token_hex(32))
-        return path.read_text(encoding="ascii").strip().encode("ascii")
-    except FileExistsError:  # another worker created it a moment ago
-        return path.read_text(encoding="ascii").strip().encode("ascii")
-    except OSError as exc:
-        raise DefasagemError(
-            f"{path}: não foi possível ler ou criar a chave de pseudonimização "
-            f"({describe_os_error(exc)})."
-        ) from None
+    return private_secret(folder / KEY_FILE, "a chave de pseudonimização").encode("ascii")
 
 
 class PredictionLog:

@@ -137,6 +137,11 @@ def send(
     for chunk in _chunks(records, batch):
         body = chunk[0] if batch == 1 else {"students": list(chunk)}
         status, answer = _post(parts, path, body, token)
+        if status == 401:  # every later request would be refused too
+            raise DefasagemError(
+                "a API recusou o acesso (401): informe um token válido com --token ou "
+                f"DEFASAGEM_API_TOKEN ({answer[:200]})."
+            )
         result.sent += len(chunk)
         result.statuses[status] = result.statuses.get(status, 0) + 1
         if status == 200:

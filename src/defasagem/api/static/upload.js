@@ -33,8 +33,10 @@ document.addEventListener("DOMContentLoaded", () => {
       text.textContent = share < 100 ? `${share} %` : "pontuando os alunos…";
     });
     request.addEventListener("load", () => {
-      if (request.status === 200 && request.responseURL.includes("/resultado/")) {
-        window.location.assign(request.responseURL);
+      const landed = request.responseURL;
+      // A result, or the login page when the session expired meanwhile: go there.
+      if (request.status === 200 && (landed.includes("/resultado/") || landed.includes("/login"))) {
+        window.location.assign(landed);
         return;
       }
       // An error page: show its message here, keep the form usable.

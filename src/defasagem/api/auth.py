@@ -1,0 +1,214 @@
+"""Access control of the server: API tokens, web login, CSRF and the failed-login limit.
+
+Who gets in where:
+
+- open to anyone: ``/health``, ``/ready``, the login page, the static files, the API's
+  documentation (``/docs``, ``/openapi.json``: no data) and ``/metrics`` unless closed;
+- API routes (``/predict``, ``/model``, a closed ``/metrics``): ``Authorization: Bearer``;
+- every page (the list, the students, the model card, monitoring): a logged-in session, or a
+  bearer token for scripts. A form post from a session must carry the CSRF token; a bearer
+  request needs none (a browser never adds that header on its own).
+
+The extensions are the Flask ecosystem's maintained ones: Flask-Login (sessions), Flask-WTF
+(CSRF) and Flask-Limiter (failed logins). The limiter keeps its counts in each worker's
+memory, so with ``--workers N`` an address gets at most N times the limit per minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from defasagem.access import AccessStore
+from defasagem.api.settings import AuthSettings
+from defasagem.errors import DefasagemError
+
+SESSION_HOURS = 8
+OPEN = frozenset({"/health", "/ready", "/login", "/docs", "/openapi.json"})
+API_ONLY = frozenset({"/predict", "/model", "/metrics"})
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="defasagem"'}
+
+
+class User(UserMixin):  # type: ignore[misc]
+    """A logged-in person: only the name is kept in the session."""
+
+    def __init__(self, name: str) -> None:
+        self.id = name
+
+
+class _Sessions(SecureCookieSessionInterface):
+    """Session cookies get ``Secure`` whenever the request came over HTTPS (directly, or
+    through a trusted proxy's ``X-Forwarded-Proto``), not only when configured."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+def install(
+    app: Flask,
+    auth: AuthSettings,
+    *,
+    json_error: Callable[..., Response],
+    is_page: Callable[[], bool],
+) -> AccessStore:
+    """Protect ``app``: the guard on every request, the login and logout routes."""
+    store = AccessStore(auth.folder, auth.env_tokens)
+    csrf = _configure(app, store, auth)
+    logins = LoginManager(app)
+    logins.session_protection = "basic"
+
+    def _load(name: str) -> User | None:
+        # A removed user's session stops working on its next request.
+        return User(name) if store.has_user(name) else None
+
+    logins.user_loader(_load)
+
+    def guard() -> ResponseReturnValue | None:
+        try:
+            return check(request.path)
+        except DefasagemError as exc:  # a damaged access file closes the doors, with the reason
+            return json_error({"erro": f"controle de acesso indisponível: {exc}"}, 503)
+
+    def check(path: str) -> ResponseReturnValue | None:
+        if request.url_rule is None or path in OPEN or path.startswith("/static/"):
+            return None  # unknown routes answer their own 404
+        if path == "/metrics" and auth.metrics_open:
+            return None
+        given = request.headers.get("Authorization")
+        if given is not None:
+            scheme, _, token = given.partition(" ")
+            name = store.token_name(token.strip()) if scheme.lower() == "bearer" else None
+            if name is None:
+                return json_error({"erro": "token inválido ou revogado"}, 401, CHALLENGE)
+            g.client = name
+            return None
+        if path in API_ONLY:
+            return json_error(
+                {"erro": "falta o cabeçalho Authorization: Bearer <token> (crie um com "
+                 "'defasagem tokens add NOME')"},
+                401,
+                CHALLENGE,
+            )  # fmt: skip
+        if current_user.is_authenticated:
+            g.client = current_user.id
+            csrf.protect()  # only checks POST and the like
+            return None
+        if request.is_json or not is_page():
+            return json_error({"erro": "faça login ou envie um token Bearer"}, 401, CHALLENGE)
+        wanted = request.full_path if request.method == "GET" else None
+        return redirect(url_for("login", next=_safe_next(wanted)), 303)
+
+    app.before_request(guard)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc: CSRFError) -> ResponseReturnValue:
+        message = (
+            "o formulário expirou ou não veio desta página (proteção contra CSRF); "
+            "recarregue a página e envie de novo."
+        )
+        if request.is_json or not is_page():
+            return json_error({"erro": message}, 400)
+        html = render_template("error.html", message=message, status=400)
+        return Response(html, 400, mimetype="text/html")
+
+    _login_routes(app, store, csrf, auth)
+    return store
+
+
+def _login_routes(app: Flask, store: AccessStore, csrf: CSRFProtect, auth: AuthSettings) -> None:
+    """The login and logout routes, the failed-login limit and the CSRF and 429 pages."""
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=False)
+
+    def login_page(error: str | None = None, status: int = 200, **extra: Any) -> Response:
+        html = render_template(
+            "login.html", error=error, next=_safe_next(request.values.get("next")), **extra
+        )
+        return Response(html, status=status, mimetype="text/html")
+
+    @app.get("/login")
+    def login() -> ResponseReturnValue:
+        if current_user.is_authenticated:
+            return redirect(_safe_next(request.args.get("next")), 303)
+        notice = "sessão encerrada." if request.args.get("saiu") else None
+        return login_page(notice=notice)
+
+    @app.post("/login")
+    @limiter.limit(
+        auth.login_limit,
+        # Only failures count: a team that logs in often is never locked out.
+        deduct_when=lambda response: response.status_code == 401,
+        key_func=get_remote_address,
+    )
+    def login_post() -> ResponseReturnValue:
+        csrf.protect()
+        name = request.form.get("usuario", "").strip()
+        password = request.form.get("senha", "")
+        try:
+            verified = store.verify_password(name, password)
+        except DefasagemError as exc:
+            return login_page(f"login indisponível: {exc}", 503)
+        if not verified:
+            return login_page("usuário ou senha incorretos.", 401, usuario=name)
+        session.clear()  # a fresh session: nothing from before the login carries over
+        session.permanent = True
+        login_user(User(name))
+        return redirect(_safe_next(request.form.get("next")), 303)
+
+    @app.post("/sair")
+    def logout() -> ResponseReturnValue:
+        logout_user()
+        session.clear()
+        return redirect(url_for("login", saiu=1), 303)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(_exc: RateLimitExceeded) -> Response:
+        message = "muitas tentativas de login erradas; espere um minuto e tente de novo."
+        response = login_page(message, 429)
+        response.headers["Retry-After"] = "60"
+        return response
+
+
+def _configure(app: Flask, store: AccessStore, auth: AuthSettings) -> CSRFProtect:
+    """Sessions (signed cookies), CSRF and the trusted proxies."""
+    if auth.proxies:
+        # Behind N reverse proxies: the client's address (for the login limit) and scheme
+        # (for Secure cookies) come from their X-Forwarded-* headers, and only theirs.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=auth.proxies, x_proto=auth.proxies, x_host=auth.proxies
+        )
+    app.secret_key = store.session_key()
+    app.session_interface = _Sessions()
+    app.config.update(
+        SESSION_COOKIE_NAME="defasagem_sessao",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
+        # The guard decides which requests need the CSRF token (sessions, not bearer calls).
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
+    )
+    csrf = CSRFProtect(app)
+    app.jinja_env.globals["csrf_input"] = lambda: Markup(
+        f'<input type="hidden" name="csrf_token" value="{generate_csrf()}">'
+    )
+
+    return csrf
+
+
+def _safe_next(wanted: str | None) -> str:
+    """Where to go after the login: a path of this site only (never another host)."""
+    if not wanted or not wanted.startswith("/") or wanted.startswith("//") or "\\" in wanted:
+        return "/"
+    return wanted.rstrip("?") or "/"
