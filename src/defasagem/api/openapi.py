@@ -127,7 +127,7 @@ def openapi_document() -> dict[str, Any]:
         "503": _text("modelo não carregado", {"type": "object"}),
     }
     refused = {"401": _text("falta o token, ou ele está errado ou revogado", {"type": "object"})}
-    bearer = [{"token": []}]
+    bearer: list[dict[str, list[str]]] = [{"token": []}]
     return {
         "openapi": "3.1.0",
         "info": {
