@@ -70,7 +70,7 @@ ifeq ($(SERVE),1)
 	echo "  documentação da API: http://localhost:$(PORT)/docs    prontidão: http://localhost:$(PORT)/ready"; \
 	echo "  monitoramento: http://localhost:$(PORT)/monitoring  (tráfego de teste: make simulate)"; \
 	echo "  exemplo: curl -s -X POST localhost:$(PORT)/predict -H 'Content-Type: application/json' \\"; \
-	echo "    -H 'Authorization: Bearer '$$TOKEN \\"; \
+	echo "    -H \"Authorization: Bearer $$TOKEN\" \\"; \
 	echo "    -d '{\"ano\": 2024, \"fase\": \"FASE 3\", \"fase_ideal\": 4, \"ieg\": 5.1, \"ida\": 4.2}'"; \
 	exec $(BIN)/defasagem serve --model $(OUT)/demo/modelo --logs $(OUT)/demo/logs \
 		--reports $(OUT)/demo/drift --auth $(AUTH) --port $(PORT)
