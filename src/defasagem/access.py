@@ -131,6 +131,8 @@ class AccessStore:
 
     def verify_password(self, name: str, password: str) -> bool:
         """Whether ``password`` is ``name``'s password (as slow for unknown names)."""
+        if len(password) > MAX_PASSWORD:  # no hashing of megabytes: no valid password is that long
+            return False
         entry = self._entries(USERS_FILE).get(name)
         stored = entry.get("hash") if entry is not None else None
         try:

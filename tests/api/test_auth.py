@@ -162,7 +162,18 @@ def test_login_opens_the_pages_and_returns_where_the_user_was(client: FlaskClien
     assert "maria" in page.get_data(as_text=True)  # who is logged in, beside "Sair"
 
 
-@pytest.mark.parametrize("target", ["//mal.example/x", "https://mal.example/", "/\\mal", ""])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//mal.example/x",
+        "https://mal.example/",
+        "/\\mal.example",
+        "/\t/mal.example",
+        "/\n/mal.example",
+        " //mal.example",
+        "",
+    ],
+)
 def test_login_never_redirects_to_another_site(client: FlaskClient, target: str) -> None:
     assert log_in(client, next_=target) == (303, "/")
 
@@ -314,3 +325,8 @@ def test_refusals_and_the_login_page_carry_the_security_headers(client: FlaskCli
         assert answer.headers["Referrer-Policy"] == "same-origin"
         assert answer.headers["X-Frame-Options"] == "DENY"
     assert answers[0].headers["Cache-Control"] == "no-store"
+
+
+def test_a_megabyte_password_is_refused_without_hashing_it(client: FlaskClient) -> None:
+    status, _ = log_in(client, password="x" * 1_000_000)
+    assert status == 401

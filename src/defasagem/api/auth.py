@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -208,7 +209,14 @@ def _configure(app: Flask, store: AccessStore, auth: AuthSettings) -> CSRFProtec
 
 
 def _safe_next(wanted: str | None) -> str:
-    """Where to go after the login: a path of this site only (never another host)."""
-    if not wanted or not wanted.startswith("/") or wanted.startswith("//") or "\\" in wanted:
+    """Where to go after the login: a path of this site only (never another host). Browsers
+    drop tabs and newlines from addresses and read ``\\`` as ``/``, so those are refused too."""
+    if (
+        not wanted
+        or not wanted.startswith("/")
+        or wanted.startswith("//")
+        or any(ch == "\\" or ch.isspace() or not ch.isprintable() for ch in wanted)
+        or urlsplit(wanted).netloc
+    ):
         return "/"
     return wanted.rstrip("?") or "/"
