@@ -38,6 +38,7 @@ SESSION_KEY_FILE = ".chave-sessao"
 LOCK_FILE = ".trava"
 TOKEN_PREFIX = "dfs_"
 MIN_PASSWORD = 10
+MIN_TOKEN = 20
 MAX_PASSWORD = 1024
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 ENV_TOKENS = "DEFASAGEM_API_TOKENS"
@@ -75,8 +76,18 @@ def token_digest(token: str) -> str:
 
 
 def env_token_digests(value: str | None) -> list[str]:
-    """Digests of the tokens in ``DEFASAGEM_API_TOKENS`` (separated by commas or spaces)."""
-    return [token_digest(t) for t in re.split(r"[,\s]+", value or "") if t]
+    """Digests of the tokens in ``DEFASAGEM_API_TOKENS`` (separated by commas or spaces).
+
+    A short entry is refused: it is guessable, or a copy-and-paste slip (the word "Bearer")."""
+    tokens = [t for t in re.split(r"[,\s]+", value or "") if t]
+    for position, token in enumerate(tokens, start=1):
+        if len(token) < MIN_TOKEN:
+            raise DefasagemError(
+                f"{ENV_TOKENS}: o token n.º {position} tem {len(token)} caractere(s); use tokens "
+                f"de ao menos {MIN_TOKEN} (crie um com 'defasagem tokens add NOME' ou "
+                "'python -c \"import secrets; print(secrets.token_urlsafe(32))\"')."
+            )
+    return [token_digest(t) for t in tokens]
 
 
 @dataclass
@@ -117,6 +128,19 @@ class AccessStore:
     def has_user(self, name: str) -> bool:
         """Whether ``name`` is a current user."""
         return name in self._entries(USERS_FILE)
+
+    def user_stamp(self, name: str) -> str | None:
+        """A fingerprint of ``name``'s password hash (None: no such user). Kept in the session,
+        it changes with the password, so older sessions stop working."""
+        entry = self._entries(USERS_FILE).get(name)
+        if entry is None:
+            return None
+        return hashlib.sha256(str(entry.get("hash", "")).encode("utf-8")).hexdigest()[:32]
+
+    def check_files(self) -> None:
+        """Raise if a users or tokens file cannot be read (re-read only when it changed)."""
+        self._entries(USERS_FILE)
+        self._entries(TOKENS_FILE)
 
     def tokens(self) -> list[dict[str, Any]]:
         """The stored tokens' names and creation times (never the tokens)."""
@@ -160,8 +184,8 @@ class AccessStore:
         return private_secret(self.folder / SESSION_KEY_FILE, "a chave das sessões")
 
     # -- writing ---------------------------------------------------------------------------
-    def add_user(self, name: str, password: str, *, replace: bool = False) -> None:
-        """Store ``name`` with a hash of ``password``."""
+    def add_user(self, name: str, password: str, *, replace: bool = False) -> bool:
+        """Store ``name`` with a hash of ``password``; True when it replaced a password."""
         check_name(name, "usuário")
         check_password(name, password)
         with self._editing(USERS_FILE) as entries:
@@ -169,7 +193,9 @@ class AccessStore:
                 raise DefasagemError(
                     f"o usuário {name!r} já existe; para trocar a senha use --replace."
                 )
+            existed = name in entries
             entries[name] = {"hash": _HASHER.hash(password), "criado_em": _now()}
+        return existed
 
     def remove_user(self, name: str) -> None:
         """Remove ``name``: its open sessions stop working on their next request."""

@@ -280,7 +280,19 @@ def serve(
     # used an OpenMP pool (loading the model below) makes forked workers hang in LightGBM.
     os.environ["OMP_NUM_THREADS"] = "1"
 
+    loopback = host in LOOPBACK
+    if no_auth and not loopback:
+        raise DefasagemError(
+            f"--no-auth só com --host 127.0.0.1 (ou localhost): em {host}, qualquer um na rede "
+            "leria e pontuaria dados de alunos sem login."
+        )
     auth = None if no_auth else access_settings(auth_dir or logs_dir / "acesso", workers)
+    if auth is not None and not loopback and proxies == 0:
+        click.echo(
+            f"Aviso: --host {host} sem --proxies: senhas e tokens trafegam sem criptografia. "
+            "Em produção, ponha um proxy HTTPS na frente (README, seção Segurança).",
+            err=True,
+        )
     if auth is not None:
         auth = dataclasses.replace(auth, metrics_open=not private_metrics, proxies=proxies)
     settings = ApiSettings(
@@ -313,6 +325,9 @@ def serve(
     run_server(settings, host=host, port=port, workers=workers)
 
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def access_settings(folder: Path, workers: int) -> AuthSettings:
     """The access control of ``serve``: refused, in Portuguese, without a token and a user."""
     from defasagem.access import ENV_TOKENS, AccessStore
@@ -330,8 +345,9 @@ def access_settings(folder: Path, workers: int) -> AuthSettings:
         if count == 0
     ]  # fmt: skip
     if missing:
+        absent = "" if folder.is_dir() else f" (a pasta {folder} ainda não existe)"
         raise DefasagemError(
-            "o servidor não inicia sem controle de acesso; falta "
+            f"o servidor não inicia sem controle de acesso{absent}; falta "
             + " e ".join(missing)
             + ". Só para teste local: --no-auth."
         )

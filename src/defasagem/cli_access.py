@@ -25,6 +25,16 @@ auth_option = path_option(
 )
 
 
+def existing(folder: Path) -> Path:
+    """``folder`` if it exists: reading or removing from a mistyped folder is an error."""
+    if not folder.is_dir():
+        raise DefasagemError(
+            f"--auth {folder}: a pasta de acesso não existe (ela é criada pelo primeiro "
+            "'defasagem users add' ou 'defasagem tokens add')."
+        )
+    return folder
+
+
 @click.group(cls=PtGroup, short_help="Usuários das páginas web.", subcommand_metavar="COMANDO")
 @help_option()
 def users() -> None:
@@ -51,18 +61,21 @@ def add_user(
     check_name(name, "usuário")  # before asking for a password
     if password_stdin and generate_password:
         raise DefasagemError("use --password-stdin ou --generate-password, não os dois.")
+    store = AccessStore(auth_dir)
+    if not replace and store.has_user(name):
+        raise DefasagemError(f"o usuário {name!r} já existe; para trocar a senha use --replace.")
     if generate_password:
         password = secrets.token_urlsafe(12)
     elif password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = _ask_password(name)
-    AccessStore(auth_dir).add_user(name, password, replace=replace)
+    replaced = store.add_user(name, password, replace=replace)
     if quiet:
         if generate_password:
             click.echo(password)
         return
-    done = "Senha trocada" if replace else "Usuário criado"
+    done = "Senha trocada (as sessões abertas deixam de valer)" if replaced else "Usuário criado"
     click.echo(f"{done}: {name} (em {auth_dir}).")
     if generate_password:
         click.echo(f"Senha: {password}")
@@ -88,7 +101,7 @@ def _ask_password(name: str) -> str:
 @auth_option
 def remove_user(name: str, auth_dir: Path) -> None:
     """Remove o usuário NOME."""
-    AccessStore(auth_dir).remove_user(name)
+    AccessStore(existing(auth_dir)).remove_user(name)
     click.echo(f"Usuário removido: {name}. Suas sessões abertas deixam de valer já.")
 
 
@@ -97,7 +110,7 @@ def remove_user(name: str, auth_dir: Path) -> None:
 @auth_option
 def list_users(auth_dir: Path) -> None:
     """Lista os nomes dos usuários."""
-    names = AccessStore(auth_dir).users()
+    names = AccessStore(existing(auth_dir)).users()
     click.echo("\n".join(names) if names else f"Nenhum usuário em {auth_dir}.")
 
 
@@ -128,7 +141,7 @@ def add_token(name: str, auth_dir: Path, quiet: bool) -> None:
 @auth_option
 def revoke_token(name: str, auth_dir: Path) -> None:
     """Revoga o token NOME."""
-    AccessStore(auth_dir).revoke_token(name)
+    AccessStore(existing(auth_dir)).revoke_token(name)
     click.echo(f"Token revogado: {name}. O servidor o recusa a partir do próximo pedido.")
 
 
@@ -137,6 +150,6 @@ def revoke_token(name: str, auth_dir: Path) -> None:
 @auth_option
 def list_tokens(auth_dir: Path) -> None:
     """Lista os tokens gravados."""
-    found = AccessStore(auth_dir).tokens()
+    found = AccessStore(existing(auth_dir)).tokens()
     lines = [f"{t['nome']}\tcriado em {t['criado_em']}" for t in found]
     click.echo("\n".join(lines) if lines else f"Nenhum token em {auth_dir}.")

@@ -73,7 +73,15 @@ def test_predict_without_a_token_is_401_with_the_bearer_challenge(client: FlaskC
 
 @pytest.mark.parametrize(
     "header",
-    ["Bearer dfs_errado", "Bearer ", "Basic bWFyaWE6c2VuaGE=", "dfs_sem_esquema", "Bearer \u00e7"],
+    [
+        "Bearer dfs_errado",
+        "Bearer ",
+        "Bearer",
+        "Basic bWFyaWE6c2VuaGE=",
+        "dfs_sem_esquema",
+        "Bearer \u00e7",
+        "Bearer Bearer",
+    ],
 )
 def test_a_wrong_token_is_401(client: FlaskClient, header: str) -> None:
     answer = client.post("/predict", json=STUDENT, headers={"Authorization": header})
@@ -84,6 +92,11 @@ def test_a_wrong_token_is_401(client: FlaskClient, header: str) -> None:
 def test_the_right_token_scores_and_is_never_echoed(client: FlaskClient, token: str) -> None:
     answer = client.post("/predict", json=STUDENT, headers=bearer(token))
     assert answer.status_code == 200
+    for spelled in (f"bearer {token}", f"Bearer\t{token}", f"BEARER   {token}  "):
+        assert (
+            client.post("/predict", json=STUDENT, headers={"Authorization": spelled}).status_code
+            == 200
+        )
     assert answer.get_json()["faixa"] in {"baixo", "médio", "alto"}
     assert token not in answer.get_data(as_text=True)
     assert client.get("/model", headers=bearer(token)).status_code == 200
@@ -103,10 +116,21 @@ def test_a_revoked_token_is_401_on_the_next_request_without_restart(
 def test_tokens_from_the_environment_variable_are_accepted(
     synthetic_bundle: Path, access: AccessStore
 ) -> None:
-    client = make_client(synthetic_bundle, access, env_tokens="dfs_um, dfs_dois")
-    for given in ("dfs_um", "dfs_dois"):
+    first, second = "a" * 20 + "-um", "b" * 20 + "-dois"
+    client = make_client(synthetic_bundle, access, env_tokens=f"{first}, {second}")
+    for given in (first, second):
         assert client.post("/predict", json=STUDENT, headers=bearer(given)).status_code == 200
-    assert client.post("/predict", json=STUDENT, headers=bearer("dfs_tres")).status_code == 401
+    assert client.post("/predict", json=STUDENT, headers=bearer("c" * 24)).status_code == 401
+
+
+def test_a_short_environment_token_locks_the_server_instead_of_opening_it(
+    synthetic_bundle: Path, access: AccessStore
+) -> None:
+    client = make_client(synthetic_bundle, access, env_tokens="Bearer dfs_" + "x" * 30)
+    answer = client.post("/predict", json=STUDENT, headers=bearer("Bearer"))
+    assert answer.status_code == 503
+    assert "o token n.º 1 tem 6 caractere(s)" in answer.get_json()["erro"]
+    assert client.get("/health").status_code == 200
 
 
 def test_health_and_ready_stay_open_and_metrics_can_be_closed(
@@ -203,6 +227,31 @@ def test_a_removed_user_loses_the_open_session(client: FlaskClient, access: Acce
     assert client.get("/").status_code == 200
     access.remove_user("maria")
     assert client.get("/").status_code == 303
+    access.add_user("maria", PASSWORD)  # the same name again is not the same session
+    assert client.get("/").status_code == 303
+
+
+def test_a_new_password_ends_the_sessions_opened_before(
+    client: FlaskClient, access: AccessStore
+) -> None:
+    log_in(client)
+    assert client.get("/").status_code == 200
+    access.add_user("maria", "outra-senha-longa", replace=True)
+    assert client.get("/").status_code == 303
+    assert log_in(client, password="outra-senha-longa")[0] == 303
+    assert client.get("/").status_code == 200
+
+
+def test_the_session_ends_eight_hours_after_the_login_however_used(client: FlaskClient) -> None:
+    log_in(client)
+    assert client.get("/").status_code == 200
+    assert "Set-Cookie" not in client.get("/").headers  # a request does not renew the cookie
+    with client.session_transaction() as kept:
+        kept["entrou_em"] = kept["entrou_em"] - 8 * 3600 - 1
+    answer = client.get("/")
+    assert answer.status_code == 303
+    assert answer.headers["Location"].startswith("/login")
+    assert "Continue em" in answer.get_data(as_text=True)  # a Portuguese redirect body
 
 
 def test_session_cookie_is_httponly_lax_and_secure_only_over_https(
@@ -286,20 +335,27 @@ def test_successful_logins_do_not_count_toward_the_limit(client: FlaskClient) ->
 
 
 # -- damaged access folder -------------------------------------------------------------------
-def test_a_corrupt_users_file_closes_the_doors_with_the_reason(
+def test_a_corrupt_users_file_closes_the_doors_without_leaking_paths(
     client: FlaskClient, access: AccessStore, token: str
 ) -> None:
     log_in(client)
     (access.folder / USERS_FILE).write_text("{não é json", encoding="utf-8")
-    answer = client.get("/modelo")
-    assert answer.status_code == 503
-    assert "usuarios.json" in answer.get_json()["erro"]
-    other = client.application.test_client()
-    status_and_place = log_in(other)
-    assert status_and_place == (503, "")
+    page = client.get("/modelo")
+    assert page.status_code == 503
+    assert page.mimetype == "text/html"
+    assert "controle de acesso indisponível" in page.get_data(as_text=True)
+    assert str(access.folder) not in page.get_data(as_text=True)
+    api = client.post("/predict", json=STUDENT, headers=bearer(token))
+    assert api.status_code == 503
+    assert api.get_json() == {
+        "erro": "controle de acesso indisponível; avise quem administra o servidor"
+    }
+    login = client.get("/login")
+    assert (login.status_code, login.mimetype) == (503, "text/html")
+    assert client.get("/ready").status_code == 503  # a load balancer takes it out
     assert client.get("/health").status_code == 200
-    # Tokens live in another file: the API still works with its token.
-    assert client.post("/predict", json=STUDENT, headers=bearer(token)).status_code == 200
+    other = client.application.test_client()
+    assert other.post("/login", data={"usuario": "maria", "senha": PASSWORD}).status_code == 503
 
 
 def test_an_unusable_access_folder_refuses_all_but_health(
@@ -330,3 +386,11 @@ def test_refusals_and_the_login_page_carry_the_security_headers(client: FlaskCli
 def test_a_megabyte_password_is_refused_without_hashing_it(client: FlaskClient) -> None:
     status, _ = log_in(client, password="x" * 1_000_000)
     assert status == 401
+    form = csrf_of(client.get("/login").get_data(as_text=True))
+    huge = client.post(
+        "/login",
+        data={"usuario": "maria", "senha": "x" * 600_000, "csrf_token": form},
+        content_type="multipart/form-data",
+    )
+    assert huge.status_code == 413
+    assert "o formulário enviado é grande demais" in huge.get_data(as_text=True)

@@ -257,14 +257,14 @@ def test_serve_starts_with_access_and_closes_metrics_on_request(
 ) -> None:
     folder = tmp_path / "segredos"
     AccessStore(folder).add_user("maria", "senha-muito-boa")
-    monkeypatch.setenv("DEFASAGEM_API_TOKENS", "dfs_do_ambiente")
+    monkeypatch.setenv("DEFASAGEM_API_TOKENS", "dfs_do_ambiente_com_32_caracteres")
     args = [*serve_args(synthetic_bundle, tmp_path), "--auth", str(folder), "--private-metrics"]
     code, out, _ = run([*args, "--proxies", "1"], capsys)
     assert code == 0
     assert "1 usuário(s) e 1 token(s)" in out
     (settings,) = started
     assert settings.auth.folder == folder
-    assert settings.auth.env_tokens == "dfs_do_ambiente"
+    assert settings.auth.env_tokens == "dfs_do_ambiente_com_32_caracteres"
     assert (settings.auth.metrics_open, settings.auth.proxies) == (False, 1)
 
 
@@ -279,3 +279,70 @@ def test_serve_with_no_auth_warns_on_every_start(
         assert code == 0
         assert "ATENÇÃO: --no-auth" in err
     assert [s.auth for s in started] == [None, None]
+
+
+def test_no_auth_is_refused_off_the_loopback_and_plain_http_is_warned(
+    synthetic_bundle: Path,
+    tmp_path: Path,
+    started: list[Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = [*serve_args(synthetic_bundle, tmp_path), "--host", "0.0.0.0"]
+    code, _, err = run([*args, "--no-auth"], capsys)
+    assert code == EXIT_BAD_INPUT
+    assert "--no-auth só com --host 127.0.0.1" in err
+    store = AccessStore(tmp_path / "logs" / "acesso")
+    store.add_user("maria", "senha-muito-boa")
+    store.add_token("painel")
+    code, _, err = run(args, capsys)
+    assert code == 0
+    assert "sem --proxies: senhas e tokens trafegam sem criptografia" in err
+    code, _, err = run([*args, "--proxies", "1"], capsys)
+    assert code == 0
+    assert "criptografia" not in err
+    assert len(started) == 2
+
+
+def test_serve_says_when_the_access_folder_does_not_exist_and_refuses_short_env_tokens(
+    synthetic_bundle: Path,
+    tmp_path: Path,
+    started: list[Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    args = [*serve_args(synthetic_bundle, tmp_path), "--auth", str(tmp_path / "digitada-errada")]
+    code, _, err = run(args, capsys)
+    assert code == EXIT_BAD_INPUT
+    assert "ainda não existe" in err
+    monkeypatch.setenv("DEFASAGEM_API_TOKENS", "Bearer")
+    code, _, err = run(args, capsys)
+    assert code == EXIT_BAD_INPUT
+    assert "DEFASAGEM_API_TOKENS: o token n.º 1 tem 6 caractere(s)" in err
+    assert started == []
+
+
+def test_reading_or_removing_from_a_missing_folder_is_an_error(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in (["users", "list"], ["tokens", "list"], ["users", "remove", "maria"]):
+        code, _, err = run([*command, "--auth", str(folder)], capsys)
+        assert code == EXIT_BAD_INPUT
+        assert "a pasta de acesso não existe" in err
+    assert not folder.exists()
+
+
+def test_an_existing_user_is_refused_before_the_password_is_asked(
+    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    AccessStore(folder).add_user("maria", "senha-muito-boa")
+    monkeypatch.setattr("sys.stdin", _Tty())
+    monkeypatch.setattr("getpass.getpass", lambda _prompt: pytest.fail("pediu a senha"))
+    code, _, err = run(["users", "add", "maria", "--auth", str(folder)], capsys)
+    assert code == EXIT_BAD_INPUT
+    assert "já existe; para trocar a senha use --replace" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("senha-nova-boa\n"))
+    args = ["users", "add", "maria", "--auth", str(folder), "--password-stdin", "--replace"]
+    assert "Senha trocada" in run(args, capsys)[1]
+    monkeypatch.setattr("sys.stdin", io.StringIO("senha-nova-boa\n"))
+    args[2] = "joana"
+    assert "Usuário criado: joana" in run(args, capsys)[1]

@@ -175,7 +175,11 @@ def _install_hooks(app: Flask, settings: ApiSettings) -> None:
         if _is_page():
             # Werkzeug's own descriptions are English: only ours (set by abort) are shown.
             own = exc.description if exc.description != type(exc).description else None
-            texts = {404: "página não encontrada", 405: "use o formulário da página"}
+            texts = {
+                404: "página não encontrada",
+                405: "use o formulário da página",
+                413: "o formulário enviado é grande demais",
+            }
             message = own or texts.get(code, messages.get(code, "erro"))
             return _page_error(message, code)
         return _json({"erro": messages.get(code, exc.description or "erro")}, code)

@@ -17,11 +17,13 @@ memory, so with ``--workers N`` an address gets at most N times the limit per mi
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, redirect, render_template, request, session, url_for
+from flask import Flask, Response, g, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
@@ -33,20 +35,28 @@ from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from defasagem.access import AccessStore
+from defasagem.api.pages import see_other
 from defasagem.api.settings import AuthSettings
 from defasagem.errors import DefasagemError
 
 SESSION_HOURS = 8
+LOGGED_IN_AT = "entrou_em"
 OPEN = frozenset({"/health", "/ready", "/login", "/docs", "/openapi.json"})
 API_ONLY = frozenset({"/predict", "/model", "/metrics"})
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="defasagem"'}
 
 
 class User(UserMixin):  # type: ignore[misc]
-    """A logged-in person: only the name is kept in the session."""
+    """A logged-in person. The session keeps the name and a fingerprint of the password hash,
+    so a new password (or a removed and re-added user) ends every older session."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, stamp: str) -> None:
         self.id = name
+        self.stamp = stamp
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session."""
+        return f"{self.id}:{self.stamp}"
 
 
 class _Sessions(SecureCookieSessionInterface):
@@ -70,17 +80,32 @@ def install(
     logins = LoginManager(app)
     logins.session_protection = "basic"
 
-    def _load(name: str) -> User | None:
-        # A removed user's session stops working on its next request.
-        return User(name) if store.has_user(name) else None
+    def _load(kept: str) -> User | None:
+        # A removed user, or a changed password, ends the session on its next request.
+        name, _, stamp = kept.rpartition(":")
+        try:
+            current = store.user_stamp(name)
+        except DefasagemError:  # the guard answers 503; templates must not crash on it
+            return None
+        if current is None or not hmac.compare_digest(current, stamp):
+            return None
+        return User(name, current)
 
     logins.user_loader(_load)
 
     def guard() -> ResponseReturnValue | None:
+        if request.path == "/health":  # alive; /ready says whether it can serve
+            return None
         try:
+            store.check_files()
             return check(request.path)
-        except DefasagemError as exc:  # a damaged access file closes the doors, with the reason
-            return json_error({"erro": f"controle de acesso indisponível: {exc}"}, 503)
+        except DefasagemError as exc:  # a damaged access file closes the doors
+            app.logger.error("controle de acesso indisponível: %s", exc)
+            message = "controle de acesso indisponível; avise quem administra o servidor"
+            if is_page() and not request.is_json:
+                html = render_template("error.html", message=message + ".", status=503)
+                return Response(html, 503, mimetype="text/html")
+            return json_error({"erro": message}, 503)
 
     def check(path: str) -> ResponseReturnValue | None:
         if request.url_rule is None or path in OPEN or path.startswith("/static/"):
@@ -89,7 +114,7 @@ def install(
             return None
         given = request.headers.get("Authorization")
         if given is not None:
-            scheme, _, token = given.partition(" ")
+            scheme, token = [*given.split(None, 1), "", ""][:2]
             name = store.token_name(token.strip()) if scheme.lower() == "bearer" else None
             if name is None:
                 return json_error({"erro": "token inválido ou revogado"}, 401, CHALLENGE)
@@ -102,6 +127,9 @@ def install(
                 401,
                 CHALLENGE,
             )  # fmt: skip
+        if current_user.is_authenticated and _session_expired():
+            logout_user()
+            session.clear()
         if current_user.is_authenticated:
             g.client = current_user.id
             csrf.protect()  # only checks POST and the like
@@ -109,7 +137,7 @@ def install(
         if request.is_json or not is_page():
             return json_error({"erro": "faça login ou envie um token Bearer"}, 401, CHALLENGE)
         wanted = request.full_path if request.method == "GET" else None
-        return redirect(url_for("login", next=_safe_next(wanted)), 303)
+        return see_other(url_for("login", next=_safe_next(wanted)))
 
     app.before_request(guard)
 
@@ -140,8 +168,8 @@ def _login_routes(app: Flask, store: AccessStore, csrf: CSRFProtect, auth: AuthS
 
     @app.get("/login")
     def login() -> ResponseReturnValue:
-        if current_user.is_authenticated:
-            return redirect(_safe_next(request.args.get("next")), 303)
+        if current_user.is_authenticated and not _session_expired():
+            return see_other(_safe_next(request.args.get("next")))
         notice = "sessão encerrada." if request.args.get("saiu") else None
         return login_page(notice=notice)
 
@@ -158,20 +186,23 @@ def _login_routes(app: Flask, store: AccessStore, csrf: CSRFProtect, auth: AuthS
         password = request.form.get("senha", "")
         try:
             verified = store.verify_password(name, password)
+            stamp = store.user_stamp(name) if verified else None
         except DefasagemError as exc:
-            return login_page(f"login indisponível: {exc}", 503)
-        if not verified:
+            app.logger.error("login indisponível: %s", exc)
+            return login_page("login indisponível; avise quem administra o servidor.", 503)
+        if stamp is None:
             return login_page("usuário ou senha incorretos.", 401, usuario=name)
         session.clear()  # a fresh session: nothing from before the login carries over
         session.permanent = True
-        login_user(User(name))
-        return redirect(_safe_next(request.form.get("next")), 303)
+        session[LOGGED_IN_AT] = time.time()
+        login_user(User(name, stamp))
+        return see_other(_safe_next(request.form.get("next")))
 
     @app.post("/sair")
     def logout() -> ResponseReturnValue:
         logout_user()
         session.clear()
-        return redirect(url_for("login", saiu=1), 303)
+        return see_other(url_for("login", saiu=1))
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(_exc: RateLimitExceeded) -> Response:
@@ -196,6 +227,8 @@ def _configure(app: Flask, store: AccessStore, auth: AuthSettings) -> CSRFProtec
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
+        # The lifetime counts from the login (checked in the guard too), never slides.
+        SESSION_REFRESH_EACH_REQUEST=False,
         # The guard decides which requests need the CSRF token (sessions, not bearer calls).
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
@@ -206,6 +239,12 @@ def _configure(app: Flask, store: AccessStore, auth: AuthSettings) -> CSRFProtec
     )
 
     return csrf
+
+
+def _session_expired() -> bool:
+    """Whether the session's login is older than the lifetime (a kept cookie cannot renew it)."""
+    logged_at = session.get(LOGGED_IN_AT)
+    return not isinstance(logged_at, float) or time.time() - logged_at > SESSION_HOURS * 3600
 
 
 def _safe_next(wanted: str | None) -> str:

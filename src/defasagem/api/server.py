@@ -59,5 +59,8 @@ def serve(settings: ApiSettings, *, host: str, port: int, workers: int) -> None:
             "accesslog": "-",
             "errorlog": "-",
             "child_exit": _child_exit,
+            # gunicorn's control socket is one path per user: two servers (tests, blue/green
+            # deploys) would take it from each other, and stopping one deletes the other's.
+            "control_socket_disable": True,
         },
     ).run()
