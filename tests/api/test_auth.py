@@ -394,3 +394,10 @@ def test_a_megabyte_password_is_refused_without_hashing_it(client: FlaskClient) 
     )
     assert huge.status_code == 413
     assert "o formulário enviado é grande demais" in huge.get_data(as_text=True)
+
+
+def test_an_api_call_gets_no_session_cookie(client: FlaskClient, token: str) -> None:
+    answer = client.post("/predict", json=STUDENT, headers=bearer(token))
+    assert answer.status_code == 200
+    assert "Set-Cookie" not in answer.headers
+    assert client.get_cookie("defasagem_sessao") is None
