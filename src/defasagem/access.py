@@ -92,6 +92,7 @@ def env_token_digests(value: str | None) -> list[str]:
 
 @dataclass
 class _Cached:
+    where: str  # the file, as a plain string: os.stat on it is cheaper than Path.stat
     stamp: tuple[int, int, int] | None = None
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -102,22 +103,21 @@ class AccessStore:
     def __init__(self, folder: Path, env_tokens: str | None = None) -> None:
         self.folder = folder
         self._env_digests = env_token_digests(env_tokens)
-        self._cache: dict[str, _Cached] = {USERS_FILE: _Cached(), TOKENS_FILE: _Cached()}
+        self._cache = {name: _Cached(str(folder / name)) for name in (USERS_FILE, TOKENS_FILE)}
 
     # -- reading ---------------------------------------------------------------------------
     def _entries(self, name: str) -> dict[str, dict[str, Any]]:
         """The file's entries, re-read only when the file changed (one ``stat`` otherwise)."""
-        path = self.folder / name
         cached = self._cache[name]
         try:
-            info = path.stat()
+            info = os.stat(cached.where)
             stamp: tuple[int, int, int] | None = (info.st_mtime_ns, info.st_size, info.st_ino)
         except FileNotFoundError:
             stamp = None
         except OSError as exc:
-            raise DefasagemError(f"{path}: ilegível ({describe_os_error(exc)}).") from None
+            raise DefasagemError(f"{cached.where}: ilegível ({describe_os_error(exc)}).") from None
         if stamp != cached.stamp:
-            cached.entries = _read_entries(path) if stamp is not None else {}
+            cached.entries = _read_entries(Path(cached.where)) if stamp is not None else {}
             cached.stamp = stamp
         return cached.entries
 
