@@ -106,9 +106,12 @@ class AccessStore:
         self._cache = {name: _Cached(str(folder / name)) for name in (USERS_FILE, TOKENS_FILE)}
 
     # -- reading ---------------------------------------------------------------------------
-    def _entries(self, name: str) -> dict[str, dict[str, Any]]:
-        """The file's entries, re-read only when the file changed (one ``stat`` otherwise)."""
+    def _entries(self, name: str, *, recheck: bool = True) -> dict[str, dict[str, Any]]:
+        """The file's entries, re-read only when the file changed (one ``stat`` otherwise;
+        none with ``recheck=False``, once :meth:`check_files` ran for this request)."""
         cached = self._cache[name]
+        if not recheck and cached.stamp is not None:
+            return cached.entries
         try:
             info = os.stat(cached.where)
             stamp: tuple[int, int, int] | None = (info.st_mtime_ns, info.st_size, info.st_ino)
@@ -165,13 +168,13 @@ class AccessStore:
             return False
         return entry is not None
 
-    def token_name(self, presented: str) -> str | None:
+    def token_name(self, presented: str, *, recheck: bool = True) -> str | None:
         """The name of the token ``presented`` matches, or None.
 
         Every stored digest is compared, in constant time, with no early exit."""
         digest = token_digest(presented)
         found: str | None = None
-        for name, entry in self._entries(TOKENS_FILE).items():
+        for name, entry in self._entries(TOKENS_FILE, recheck=recheck).items():
             if hmac.compare_digest(digest, str(entry.get("sha256", ""))):
                 found = name
         for stored in self._env_digests:

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from defasagem.api import auth, metrics, monitoring, pages
 from defasagem.api.docs import docs_page
 from defasagem.api.openapi import openapi_document
+from defasagem.api.pages import page_error
 from defasagem.api.problems import problems
 from defasagem.api.schemas import OPTIONAL, Batch, StudentRecord
 from defasagem.api.settings import ApiSettings
@@ -181,14 +182,14 @@ def _install_hooks(app: Flask, settings: ApiSettings) -> None:
                 413: "o formulário enviado é grande demais",
             }
             message = own or texts.get(code, messages.get(code, "erro"))
-            return _page_error(message, code)
+            return page_error(message, code)
         return _json({"erro": messages.get(code, exc.description or "erro")}, code)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:  # never a stack trace to the client
         app.logger.exception("erro inesperado")
         if _is_page():
-            return _page_error("erro interno do servidor; tente de novo", 500)
+            return page_error("erro interno do servidor; tente de novo", 500)
         return _json({"erro": "erro interno; o pedido não foi pontuado"}, 500)
 
 
@@ -251,11 +252,6 @@ def _lock_out(app: Flask, problem: str) -> None:
 def _is_page() -> bool:
     path = request.path
     return path == "/" or path.startswith(PAGE_PREFIXES)
-
-
-def _page_error(message: str, status: int) -> Response:
-    html = render_template("error.html", message=message, status=status)
-    return Response(html, status, mimetype="text/html")
 
 
 def _score_and_log(

@@ -35,7 +35,7 @@ from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from defasagem.access import AccessStore
-from defasagem.api.pages import see_other
+from defasagem.api.pages import page_error, see_other
 from defasagem.api.settings import AuthSettings
 from defasagem.errors import DefasagemError
 
@@ -110,8 +110,7 @@ def install(
             app.logger.error("controle de acesso indisponível: %s", exc)
             message = "controle de acesso indisponível; avise quem administra o servidor"
             if is_page() and not request.is_json:
-                html = render_template("error.html", message=message + ".", status=503)
-                return Response(html, 503, mimetype="text/html")
+                return page_error(message + ".", 503)
             return json_error({"erro": message}, 503)
 
     def check(path: str) -> ResponseReturnValue | None:
@@ -122,7 +121,9 @@ def install(
         given = request.headers.get("Authorization")
         if given is not None:
             scheme, token = [*given.split(None, 1), "", ""][:2]
-            name = store.token_name(token.strip()) if scheme.lower() == "bearer" else None
+            # The files were just checked by the guard: no second stat on the hot path.
+            bearer = scheme.lower() == "bearer"
+            name = store.token_name(token.strip(), recheck=False) if bearer else None
             if name is None:
                 return json_error({"erro": "token inválido ou revogado"}, 401, CHALLENGE)
             g.client = name
@@ -156,8 +157,7 @@ def install(
         )
         if request.is_json or not is_page():
             return json_error({"erro": message}, 400)
-        html = render_template("error.html", message=message, status=400)
-        return Response(html, 400, mimetype="text/html")
+        return page_error(message, 400)
 
     _login_routes(app, store, csrf, auth)
     return store

@@ -164,6 +164,12 @@ def register(
     _model_routes(app, bundle_of, home)
 
 
+def page_error(message: str, status: int) -> Response:
+    """An error as a page in Portuguese, with the menu (never JSON or a trace)."""
+    html = render_template("error.html", message=message, status=status)
+    return Response(html, status, mimetype="text/html")
+
+
 def see_other(url: str) -> Response:
     """A 303 to ``url`` with a Portuguese body (Flask's own redirect page is in English)."""
     shown = escape(url)
