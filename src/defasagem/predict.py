@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from defasagem.files import write_atomically
 from defasagem.ideal_phase import IdealPhaseRule, fit_rule
 from defasagem.modeling.bundle import Bundle
 from defasagem.ptbr import percent
-from defasagem.records import record_features
+from defasagem.records import features_of, record_features
 
 N_REASONS = 3
 NOT_A_REASON = ("genero",)
@@ -48,9 +48,11 @@ COLUMNS = {
 }
 
 
-@dataclass(frozen=True)
-class Reason:
-    """One factor that raised the risk: the feature, its value and its share of the log-odds."""
+class Reason(NamedTuple):
+    """One factor that raised the risk: the feature, its value and its share of the log-odds.
+
+    A named tuple, not a dataclass: a batch builds thousands, and a tuple is built ~5× faster.
+    """
 
     feature: str
     value: object
@@ -147,8 +149,7 @@ def top_reasons(contributions: pd.DataFrame, features: pd.DataFrame) -> list[lis
     ]
 
 
-@dataclass(frozen=True)
-class ScoredRecord:
+class ScoredRecord(NamedTuple):
     """One student scored through the single-record path."""
 
     probability: float
@@ -172,32 +173,52 @@ def score_record(
 def score_records(
     bundle: Bundle, records: Sequence[Mapping[str, Any]], rule: IdealPhaseRule | None = None
 ) -> list[ScoredRecord]:
-    """:func:`score_record` of many records, with one call into the model."""
-    features = [record_features(record, rule or bundle.rule) for record in records]
-    probabilities, parts = bundle.fast.score_many(features)
-    names = bundle.fast.sources
+    """:func:`score_record` of many records, with one pass through the model.
+
+    A batch computes its features column by column; one student alone, in plain Python
+    (cheaper than ~60 array operations on one element). Both run the same arithmetic
+    (:mod:`defasagem.records`), so a student gets the same bits either way (a test checks).
+    """
+    fast = bundle.fast
+    if len(records) == 1:
+        rows = [record_features(records[0], rule or bundle.rule)]
+        matrix = fast.rows_matrix(rows)
+    else:
+        columns = features_of(records, rule or bundle.rule)
+        matrix = fast.columns_matrix(columns)
+        names_in_order = list(columns)
+        rows = [
+            dict(zip(names_in_order, values, strict=True))
+            for values in zip(*(_plain(columns[name]) for name in names_in_order), strict=True)
+        ]
+    probabilities, parts = fast.score_matrix(matrix)
+    names = fast.sources
     shown = [i for i, name in enumerate(names) if name not in NOT_A_REASON]
     candidates = parts[:, shown]
     # The same order as the batch scorer: largest contribution first, ties by column order.
     order = np.argsort(-candidates, axis=1, kind="stable")[:, :N_REASONS]
+    picked = np.take_along_axis(candidates, order, axis=1).tolist()
+    reason_names = [names[i] for i in shown]
+    threshold = bundle.policy.threshold
+    band = bundle.policy.band
     out = []
-    for i, row in enumerate(features):
-        probability = float(probabilities[i])
+    for probability, row, picks, shares in zip(
+        probabilities.tolist(), rows, order.tolist(), picked, strict=True
+    ):
         reasons = [
-            Reason(names[shown[j]], row[names[shown[j]]], float(candidates[i, j]))
-            for j in order[i]
-            if candidates[i, j] > 0
+            Reason(reason_names[j], row[reason_names[j]], share)
+            for j, share in zip(picks, shares, strict=True)
+            if share > 0
         ]
         out.append(
-            ScoredRecord(
-                probability,
-                bundle.policy.band(probability),
-                probability >= bundle.policy.threshold,
-                reasons,
-                row,
-            )
+            ScoredRecord(probability, band(probability), probability >= threshold, reasons, row)
         )
     return out
+
+
+def _plain(values: Any) -> list[Any]:
+    """A feature column as Python values (floats, texts, None)."""
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
 def scoring_rule(

@@ -17,7 +17,7 @@ from defasagem.modeling.bundle import load_bundle
 from defasagem.modeling.candidates import build_pipeline
 from defasagem.modeling.fast_path import FastModel
 from defasagem.modeling.model import fit_calibrated
-from defasagem.predict import score_record, score_year
+from defasagem.predict import score_record, score_records, score_year
 from defasagem.records import record_features, year_records
 
 
@@ -79,3 +79,24 @@ def test_single_and_batch_paths_give_identical_probabilities(
     assert [r.text for r in reasons] == [
         by_ra.loc[first, f"motivo_{k + 1}"] for k in range(len(reasons))
     ]
+
+
+def test_a_student_in_a_batch_gets_the_bits_of_the_student_alone(
+    synthetic_bundle: Path, synthetic_result: IngestResult
+) -> None:
+    # A batch computes features column by column, one student in plain Python: same numbers.
+    bundle = load_bundle(synthetic_bundle)
+    records = list(year_records(synthetic_result.table, 2024).values())
+    records[0] = {**records[0], "data_nascimento": None, "ano_nascimento": None}
+    records[1] = {**records[1], "ano": 2023, "instituicao_ensino": None, "genero": None}
+    batch = score_records(bundle, records)
+    for record, together in zip(records, batch, strict=True):
+        alone = score_record(bundle, record)
+        assert alone.probability == together.probability
+        assert [(r.text, r.contribution) for r in alone.reasons] == [
+            (r.text, r.contribution) for r in together.reasons
+        ]
+        assert alone.features.keys() == together.features.keys()
+        for name, value in alone.features.items():
+            other = together.features[name]
+            assert value == other or (pd.isna(value) and pd.isna(other)), name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import time
 import uuid
@@ -26,7 +27,7 @@ from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
 from defasagem.modeling.bundle import Bundle, load_bundle
 from defasagem.monitoring.prediction_log import PredictionLog, log_key
-from defasagem.predict import ScoredRecord, score_records
+from defasagem.predict import ScoredRecord, display, score_records
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -292,23 +293,33 @@ def _ranks(probabilities: list[float]) -> list[int]:
 
 def _result(record: dict[str, Any], scored: ScoredRecord, rank: int, total: int) -> dict[str, Any]:
     out: dict[str, Any] = {} if record["ra"] is None else {"ra": record["ra"]}
-    return {
-        **out,
-        "probabilidade": round(scored.probability, 6),
-        "faixa": scored.band,
-        "sinalizado": scored.flagged,
-        "posicao": rank,
-        "total": total,
-        "motivos": [
-            {
-                "variavel": r.feature,
-                "descricao": DESCRIPTIONS[r.feature],
-                "valor": shown,
-                "contribuicao": round(r.contribution, 4),
-                "texto": f"{DESCRIPTIONS[r.feature]}: {shown}",
-            }
-            for r, shown in ((r, r.shown_value) for r in scored.reasons)
-        ],
+    out.update(
+        probabilidade=round(scored.probability, 6),
+        faixa=scored.band,
+        sinalizado=scored.flagged,
+        posicao=rank,
+        total=total,
+        motivos=[_reason(r.feature, r.value, r.contribution) for r in scored.reasons],
         # Fields the model did without (a Defasagem derived from Fase Ideal is not imputed).
-        "imputados": [name for name in OPTIONAL if record[name] is None],
+        imputados=[name for name in OPTIONAL if record[name] is None],
+    )
+    return out
+
+
+def _reason(feature: str, value: object, contribution: float) -> dict[str, Any]:
+    description, shown, text = _reason_words(feature, value)
+    return {
+        "variavel": feature,
+        "descricao": description,
+        "valor": shown,
+        "contribuicao": round(contribution, 4),
+        "texto": text,
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _reason_words(feature: str, value: object) -> tuple[str, str, str]:
+    # A batch repeats the same few values per feature: each reason's words are made once.
+    shown = display(feature, value)
+    description = DESCRIPTIONS[feature]
+    return description, shown, f"{description}: {shown}"

@@ -21,9 +21,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
 from defasagem.modeling.model import CalibratedModel, source_feature
+from defasagem.modeling.shap_tables import ShapTables, compile_tables
 
 Array = npt.NDArray[np.float64]
 Value = float | str | None
+# Feature name → its values for every row (an array of numbers, or a list of any values).
+Columns = Mapping[str, Sequence[Any] | Array]
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,8 @@ class _Numeric:
     mean: Array | None = None
     scale: Array | None = None
 
-    def encode(self, rows: Sequence[Mapping[str, Value]]) -> Array:
-        """The block's columns for many rows, with array arithmetic (not row by row)."""
-        values = np.array(
-            [[_number(row.get(n)) for n in self.names] for row in rows], dtype=np.float64
-        ).reshape(len(rows), len(self.names))
+    def encode(self, values: Array) -> Array:
+        """The block's columns for many rows (``values``: rows × :attr:`names`)."""
         if self.medians is None:
             return values
         missing = np.isnan(values)
@@ -62,24 +62,22 @@ class _Categorical:
     one_hot: bool
     fill: str = "ausente"
 
-    def encode(self, rows: Sequence[Mapping[str, Value]]) -> Array:
-        """The block's columns for many rows."""
-        out = [self._encode(row) for row in rows]
-        width = sum(len(k) for k in self.categories) if self.one_hot else len(self.names)
-        return np.array(out, dtype=np.float64).reshape(len(rows), width)
-
-    def _encode(self, row: Mapping[str, Value]) -> list[float]:
-        out: list[float] = []
+    def encode(self, columns: Columns, n: int) -> Array:
+        """The block's columns for ``n`` rows: one dict lookup per value."""
+        blocks = [np.zeros((n, 0))]
         for name, known in zip(self.names, self.categories, strict=True):
-            value = row.get(name)
-            absent = value is None or (isinstance(value, float) and math.isnan(value))
-            text = None if absent else str(value)
+            texts = [_text(value) for value in columns.get(name, [None] * n)]
+            codes = {category: i for i, category in enumerate(known)}
             if self.one_hot:
-                seen = self.fill if text is None else text
-                out.extend(1.0 if seen == c else 0.0 for c in known)
+                # An unseen category (or a missing one, when "ausente" was never seen) is the
+                # extra all-zero row: OneHotEncoder's handle_unknown="ignore".
+                rows = np.vstack([np.eye(len(known)), np.zeros((1, len(known)))])
+                picks = [codes.get(self.fill if t is None else t, len(known)) for t in texts]
+                blocks.append(rows[picks].reshape(len(texts), len(known)))
             else:
-                out.append(float(known.index(text)) if text in known else math.nan)
-        return out
+                picks_f = [float(codes[t]) if t in codes else math.nan for t in texts]
+                blocks.append(np.array(picks_f, dtype=np.float64).reshape(len(texts), 1))
+        return np.hstack(blocks)
 
 
 @dataclass(frozen=True)
@@ -96,6 +94,8 @@ class FastModel:
     # columns (one-hot, missing flags) into them: fixed at compile time, not per request.
     sources: tuple[str, ...]
     fold: Array
+    # LightGBM's TreeSHAP as lookup tables, when the trees are small enough (see shap_tables).
+    tables: ShapTables | None = None
 
     @classmethod
     def compile(cls, model: CalibratedModel) -> FastModel:
@@ -111,30 +111,62 @@ class FastModel:
         fold = np.zeros((len(columns), len(sources)))
         for column, source in enumerate(columns):
             fold[column, sources.index(source)] = 1.0
+        estimator = pipeline[-1]
+        tables = (
+            None
+            if isinstance(estimator, LogisticRegression)
+            else compile_tables(estimator.booster_, len(columns))
+        )
         return cls(
-            numeric, categorical, pipeline[-1], model.slope, model.intercept, columns, sources, fold
+            numeric,
+            categorical,
+            estimator,
+            model.slope,
+            model.intercept,
+            columns,
+            sources,
+            fold,
+            tables,
         )
 
     def vector(self, row: Mapping[str, Value]) -> Array:
         """The transformed row, as the pipeline's transform would give it."""
-        return self.matrix([row])
+        return self.rows_matrix([row])
 
-    def matrix(self, rows: Sequence[Mapping[str, Value]]) -> Array:
-        """The transformed rows (n × :attr:`columns`)."""
-        return np.hstack([self.numeric.encode(rows), self.categorical.encode(rows)])
+    def rows_matrix(self, rows: Sequence[Mapping[str, Value]]) -> Array:
+        """The transformed rows (n × :attr:`columns`) of feature rows (few rows: one student)."""
+        names = self.numeric.names
+        numbers = np.array(
+            [[_number(row.get(name)) for name in names] for row in rows], dtype=np.float64
+        ).reshape(len(rows), len(names))
+        categories = {name: [row.get(name) for row in rows] for name in self.categorical.names}
+        return self._matrix(numbers, categories)
+
+    def columns_matrix(self, columns: Columns) -> Array:
+        """The transformed rows (n × :attr:`columns`) of feature columns (a batch)."""
+        n = len(next(iter(columns.values()))) if columns else 0
+        numbers = np.column_stack(
+            [np.zeros((n, 0)), *(_floats(columns.get(name), n) for name in self.numeric.names)]
+        )
+        return self._matrix(numbers, columns)
+
+    def _matrix(self, numbers: Array, categories: Columns) -> Array:
+        n = len(numbers)
+        return np.hstack([self.numeric.encode(numbers), self.categorical.encode(categories, n)])
 
     def score(self, row: Mapping[str, Value]) -> tuple[float, dict[str, float]]:
         """Calibrated probability and each feature's share of the calibrated log-odds."""
-        probabilities, parts = self.score_many([row])
+        probabilities, parts = self.score_matrix(self.rows_matrix([row]))
         return float(probabilities[0]), dict(zip(self.sources, parts[0].tolist(), strict=True))
 
-    def score_many(self, rows: Sequence[Mapping[str, Value]]) -> tuple[Array, Array]:
-        """Probabilities (n) and contributions (n × :attr:`sources`) of many rows, with one call
-        into the model (a batch request)."""
-        matrix = self.matrix(rows)
+    def score_matrix(self, matrix: Array) -> tuple[Array, Array]:
+        """Probabilities (n) and contributions (n × :attr:`sources`) of transformed rows, with
+        one pass through the model."""
         if isinstance(self.estimator, LogisticRegression):
             parts = matrix * self.estimator.coef_[0]
-            base = np.full(len(rows), float(self.estimator.intercept_[0]))
+            base = np.full(len(matrix), float(self.estimator.intercept_[0]))
+        elif self.tables is not None:
+            parts, base = self.tables.contributions(matrix)
         else:
             # The booster itself: the scikit-learn wrapper re-reads its parameters on every
             # call, which costs more than the trees for one student.
@@ -146,8 +178,24 @@ class FastModel:
         return np.asarray(probabilities, dtype=np.float64), (parts @ self.fold) * self.slope
 
 
+def _floats(values: Sequence[Any] | Array | None, n: int) -> Array:
+    """A numeric feature column; a missing column, or a text in it, is missing (NaN)."""
+    if values is None:
+        return np.full(n, np.nan)
+    if isinstance(values, np.ndarray) and values.dtype == np.float64:
+        return values
+    return np.array(
+        [math.nan if isinstance(v, str) or v is None else v for v in values], dtype=np.float64
+    )
+
+
 def _number(value: Value) -> float:
     return math.nan if value is None or isinstance(value, str) else float(value)
+
+
+def _text(value: Any) -> str | None:
+    absent = value is None or (isinstance(value, float) and math.isnan(value))
+    return None if absent else str(value)
 
 
 def _compile_numeric(step: Any, names: list[str]) -> _Numeric:

@@ -13,7 +13,6 @@ and then pseudonymized with a keyed hash (HMAC-SHA256) unless the operator opts 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import os
 import re
@@ -36,7 +35,7 @@ _DAY = re.compile(r"^predicoes-(\d{4}-\d{2}-\d{2})-\d+\.jsonl$")
 
 def pseudonym(key: bytes, ra: str) -> str:
     """A stable pseudonym of an RA: the same RA and key always give the same text."""
-    return "p-" + hmac.new(key, ra.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+    return "p-" + hmac.digest(key, ra.encode("utf-8"), "sha256").hex()[:24]
 
 
 def log_key(folder: Path, configured: str | None) -> bytes:
@@ -71,7 +70,9 @@ class PredictionLog:
 
     def private(self, record: dict[str, Any]) -> dict[str, Any]:
         """What may be stored of a validated input record."""
-        kept = {k: v for k, v in record.items() if k not in NEVER_LOGGED}
+        kept = dict(record)
+        for name in NEVER_LOGGED:
+            kept.pop(name, None)
         ra = kept.get("ra")
         if ra is not None and self.key is not None:
             kept["ra"] = pseudonym(self.key, str(ra))
