@@ -87,6 +87,12 @@ def test_trees_beyond_the_tables_fall_back_to_lightgbm() -> None:
     categorical = LGBMClassifier(n_estimators=5, num_leaves=4, verbose=-1, min_child_samples=5)
     categorical.fit(categories, y, categorical_feature=[0])
     assert compile_tables(categorical.booster_, 1) is None
+    linear = LGBMClassifier(n_estimators=3, num_leaves=4, linear_tree=True, verbose=-1)
+    linear.fit(x[:, :2], (x[:, 0] > 0).astype(int))
+    assert compile_tables(linear.booster_, 2) is None
+    three = LGBMClassifier(n_estimators=3, num_leaves=4, verbose=-1)
+    three.fit(categories, categories[:, 0].astype(int) % 3)
+    assert compile_tables(three.booster_, 1) is None
 
 
 def test_a_model_of_single_leaves_is_its_expected_value() -> None:

@@ -12,18 +12,23 @@ import pytest
 from builders import random_pairs
 from defasagem.data.ingest import IngestResult
 from defasagem.features import FEATURES, year_features
-from defasagem.ideal_phase import fit_rule
+from defasagem.ideal_phase import IdealPhaseRule, fit_rule
 from defasagem.modeling.bundle import load_bundle
 from defasagem.modeling.candidates import build_pipeline
 from defasagem.modeling.fast_path import FastModel
 from defasagem.modeling.model import fit_calibrated
 from defasagem.predict import score_record, score_records, score_year
-from defasagem.records import record_features, year_records
+from defasagem.records import features_of, record_features, year_records
 
 
 @pytest.mark.parametrize(
     ("kind", "params"),
-    [("logistic", {"C": 1.0}), ("lightgbm", {"n_estimators": 40, "num_leaves": 4})],
+    [
+        ("logistic", {"C": 1.0}),
+        ("lightgbm", {"n_estimators": 40, "num_leaves": 4}),
+        # Larger trees than the TreeSHAP tables hold: LightGBM's own pred_contrib.
+        ("lightgbm", {"n_estimators": 20, "num_leaves": 31, "min_child_samples": 5}),
+    ],
 )
 def test_the_compiled_model_matches_the_pipeline(kind: str, params: dict[str, float]) -> None:
     def make(numeric: list[str], categorical: list[str]):  # type: ignore[no-untyped-def]
@@ -31,6 +36,8 @@ def test_the_compiled_model_matches_the_pipeline(kind: str, params: dict[str, fl
 
     model, _ = fit_calibrated(make, random_pairs(), seed=0)
     fast = FastModel.compile(model)
+    if kind == "lightgbm":
+        assert (fast.tables is None) == (params["num_leaves"] > 9)
     test = random_pairs(years=(2030,), n=40, seed=5)
     test.loc[3, "genero"] = "nunca visto"
     test.loc[4, "tipo_instituicao"] = np.nan
@@ -99,4 +106,22 @@ def test_a_student_in_a_batch_gets_the_bits_of_the_student_alone(
         assert alone.features.keys() == together.features.keys()
         for name, value in alone.features.items():
             other = together.features[name]
+            assert value == other or (pd.isna(value) and pd.isna(other)), name
+
+
+@pytest.mark.parametrize("born", ["birth_year", "nothing"])
+def test_batch_features_equal_single_features_with_birth_years_or_none(born: str) -> None:
+    # A rule counting ages on 31/12 places a student from the birth year alone.
+    rule = IdealPhaseRule(2023, 12, 31, (8, 10, 12, 14, 15, 16, 17, 18), 1.0, 0)
+    records = [
+        {"ano": 2023 + i % 2, "fase": i % 8, "fase_ideal": (i + 1) % 8, "ieg": i / 3,
+         "ano_nascimento": 2010 + i % 5 if born == "birth_year" else None,
+         "fase_anterior": None if i % 3 else 1, "instituicao_ensino": "Escola Pública"}
+        for i in range(12)
+    ]  # fmt: skip
+    columns = features_of(records, rule)
+    assert np.isnan(np.asarray(columns["fase_ideal_proxima"], float)).all() == (born == "nothing")
+    for i, record in enumerate(records):
+        for name, value in record_features(record, rule).items():
+            other = columns[name][i]
             assert value == other or (pd.isna(value) and pd.isna(other)), name

@@ -129,10 +129,6 @@ class FastModel:
             tables,
         )
 
-    def vector(self, row: Mapping[str, Value]) -> Array:
-        """The transformed row, as the pipeline's transform would give it."""
-        return self.rows_matrix([row])
-
     def rows_matrix(self, rows: Sequence[Mapping[str, Value]]) -> Array:
         """The transformed rows (n × :attr:`columns`) of feature rows (few rows: one student)."""
         names = self.numeric.names
@@ -146,7 +142,10 @@ class FastModel:
         """The transformed rows (n × :attr:`columns`) of feature columns (a batch)."""
         n = len(next(iter(columns.values()))) if columns else 0
         numbers = np.column_stack(
-            [np.zeros((n, 0)), *(_floats(columns.get(name), n) for name in self.numeric.names)]
+            [
+                np.zeros((n, 0)),
+                *(np.asarray(columns[name], np.float64) for name in self.numeric.names),
+            ]
         )
         return self._matrix(numbers, columns)
 
@@ -176,17 +175,6 @@ class FastModel:
             parts, base = shap[:, :-1], shap[:, -1]
         probabilities = expit(self.slope * (base + parts.sum(axis=1)) + self.intercept)
         return np.asarray(probabilities, dtype=np.float64), (parts @ self.fold) * self.slope
-
-
-def _floats(values: Sequence[Any] | Array | None, n: int) -> Array:
-    """A numeric feature column; a missing column, or a text in it, is missing (NaN)."""
-    if values is None:
-        return np.full(n, np.nan)
-    if isinstance(values, np.ndarray) and values.dtype == np.float64:
-        return values
-    return np.array(
-        [math.nan if isinstance(v, str) or v is None else v for v in values], dtype=np.float64
-    )
 
 
 def _number(value: Value) -> float:

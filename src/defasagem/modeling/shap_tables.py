@@ -98,7 +98,7 @@ class ShapTables:
 def compile_tables(booster: Any, n_columns: int) -> ShapTables | None:
     """The tables of a fitted LightGBM booster, or ``None`` if a tree is beyond them."""
     dump = booster.dump_model()
-    if dump.get("num_class", 1) != 1 or dump.get("linear_tree"):
+    if dump.get("num_class", 1) != 1:
         return None
     trees: list[tuple[list[dict[str, Any]], Ints, Array]] = []
     expected = 0.0
@@ -141,12 +141,15 @@ def compile_tables(booster: Any, n_columns: int) -> ShapTables | None:
 
 
 def _tree_splits(root: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """The tree's splits in depth-first order, or ``None`` if one is not numerical."""
+    """The tree's splits in depth-first order, or ``None`` if one is not numerical (or a leaf
+    is linear)."""
     out: list[dict[str, Any]] = []
     stack = [root]
     while stack:
         node = stack.pop()
         if "leaf_value" in node:
+            if node.get("leaf_coeff"):  # a linear leaf: its output depends on the values
+                return None
             continue
         if node.get("decision_type") != "<=":
             return None
