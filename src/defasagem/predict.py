@@ -7,6 +7,7 @@ this student's risk the most, with the values behind them.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -111,8 +112,12 @@ class ScoredYear:
         return notes
 
 
+@functools.lru_cache(maxsize=4096)
 def display(feature: str, value: object) -> str:
-    """A feature value as a coordinator reads it (decimal comma, "sim"/"não", "não informado")."""
+    """A feature value as a coordinator reads it (decimal comma, "sim"/"não", "não informado").
+
+    Cached: a batch shows the same few values of each feature thousands of times.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "não informado"
     if feature in CATEGORICAL:

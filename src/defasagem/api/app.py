@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import time
 import uuid
@@ -27,7 +26,7 @@ from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
 from defasagem.modeling.bundle import Bundle, load_bundle
 from defasagem.monitoring.prediction_log import PredictionLog, log_key
-from defasagem.predict import ScoredRecord, display, score_records
+from defasagem.predict import ScoredRecord, score_records
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -299,27 +298,17 @@ def _result(record: dict[str, Any], scored: ScoredRecord, rank: int, total: int)
         sinalizado=scored.flagged,
         posicao=rank,
         total=total,
-        motivos=[_reason(r.feature, r.value, r.contribution) for r in scored.reasons],
+        motivos=[
+            {
+                "variavel": r.feature,
+                "descricao": DESCRIPTIONS[r.feature],
+                "valor": r.shown_value,
+                "contribuicao": round(r.contribution, 4),
+                "texto": r.text,
+            }
+            for r in scored.reasons
+        ],
         # Fields the model did without (a Defasagem derived from Fase Ideal is not imputed).
         imputados=[name for name in OPTIONAL if record[name] is None],
     )
     return out
-
-
-def _reason(feature: str, value: object, contribution: float) -> dict[str, Any]:
-    description, shown, text = _reason_words(feature, value)
-    return {
-        "variavel": feature,
-        "descricao": description,
-        "valor": shown,
-        "contribuicao": round(contribution, 4),
-        "texto": text,
-    }
-
-
-@functools.lru_cache(maxsize=4096)
-def _reason_words(feature: str, value: object) -> tuple[str, str, str]:
-    # A batch repeats the same few values per feature: each reason's words are made once.
-    shown = display(feature, value)
-    description = DESCRIPTIONS[feature]
-    return description, shown, f"{description}: {shown}"

@@ -8,6 +8,7 @@ applies the same arithmetic to a vector. A test checks it gives the Pipeline's n
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -62,18 +63,28 @@ class _Categorical:
     one_hot: bool
     fill: str = "ausente"
 
+    @functools.cached_property
+    def _codes(self) -> tuple[dict[str, int], ...]:
+        # Built once per model, not per request.
+        return tuple({c: i for i, c in enumerate(known)} for known in self.categories)
+
+    @functools.cached_property
+    def _one_hot_rows(self) -> tuple[Array, ...]:
+        # An unseen category (or a missing one, when "ausente" was never seen) is the extra
+        # all-zero row: OneHotEncoder's handle_unknown="ignore".
+        return tuple(
+            np.vstack([np.eye(len(known)), np.zeros((1, len(known)))]) for known in self.categories
+        )
+
     def encode(self, columns: Columns, n: int) -> Array:
         """The block's columns for ``n`` rows: one dict lookup per value."""
         blocks = [np.zeros((n, 0))]
-        for name, known in zip(self.names, self.categories, strict=True):
+        for i, (name, known) in enumerate(zip(self.names, self.categories, strict=True)):
             texts = [_text(value) for value in columns.get(name, [None] * n)]
-            codes = {category: i for i, category in enumerate(known)}
+            codes = self._codes[i]
             if self.one_hot:
-                # An unseen category (or a missing one, when "ausente" was never seen) is the
-                # extra all-zero row: OneHotEncoder's handle_unknown="ignore".
-                rows = np.vstack([np.eye(len(known)), np.zeros((1, len(known)))])
                 picks = [codes.get(self.fill if t is None else t, len(known)) for t in texts]
-                blocks.append(rows[picks].reshape(len(texts), len(known)))
+                blocks.append(self._one_hot_rows[i][picks].reshape(len(texts), len(known)))
             else:
                 picks_f = [float(codes[t]) if t in codes else math.nan for t in texts]
                 blocks.append(np.array(picks_f, dtype=np.float64).reshape(len(texts), 1))
