@@ -50,11 +50,13 @@ class TrainingConfig:
     threshold_share: float
     medium_share: float
     candidates: tuple[Candidate, ...]
+    # The promotion sub-model's LightGBM parameters ([promotion]; issue 15), if configured.
+    promotion: dict[str, Any] | None = None
 
 
 # Keys a configuration may hold, per table; anything else is most likely a typo.
 _KEYS = {
-    "": {"seed", "evaluation", "threshold", "candidates"},
+    "": {"seed", "evaluation", "threshold", "candidates", "promotion"},
     "evaluation": {"n_boot"},
     "threshold": {"policy", "share", "medium_share"},
 }
@@ -90,6 +92,7 @@ def load_config(path: Path) -> TrainingConfig:
             threshold_share=_real(data["threshold"]["share"], "share"),
             medium_share=_real(data["threshold"]["medium_share"], "medium_share"),
             candidates=candidates,
+            promotion=_promotion(data["promotion"]) if "promotion" in data else None,
         )
     except KeyError as exc:
         raise DefasagemError(f"{path}: falta a chave {exc}.") from None
@@ -109,7 +112,21 @@ def load_config(path: Path) -> TrainingConfig:
     for candidate in config.candidates:
         for params in candidate.settings():
             _try_setting(path, candidate, params, config.seed)
+    if config.promotion is not None:
+        promotion = Candidate("promotion", "lightgbm")
+        _try_setting(path, promotion, config.promotion, config.seed)
     return config
+
+
+def _promotion(data: dict[str, Any]) -> dict[str, Any]:
+    """[promotion]: one LightGBM setting (no grid: the sub-model is not searched)."""
+    if not isinstance(data, dict):
+        raise ValueError("[promotion] deve ser uma tabela de parâmetros do LightGBM")
+    grids = sorted(k for k, v in data.items() if isinstance(v, list))
+    if grids:
+        raise ValueError(f"[promotion]: {grids[0]} deve ser um valor, não uma lista")
+    _candidate({"name": "promotion", "kind": "lightgbm", **data})
+    return dict(data)
 
 
 def _integer(value: object, key: str) -> int:
