@@ -70,13 +70,22 @@ def grouped_folds(groups: pd.Series, seed: int) -> list[tuple[Rows, Rows]]:
     return list(splitter.split(np.zeros(len(groups)), groups=groups))
 
 
-def out_of_fold_margins(make: PipelineFactory, pairs: pd.DataFrame, seed: int) -> Array:
-    """Log-odds of every training pair from a model that did not see that student."""
+def out_of_fold_margins(
+    make: PipelineFactory,
+    pairs: pd.DataFrame,
+    seed: int,
+    target: npt.NDArray[np.int64] | None = None,
+) -> Array:
+    """Log-odds of every training pair from a model that did not see that student.
+
+    ``target`` replaces the lag label (the promotion sub-model learns the phases gained).
+    """
+    labels = pairs[LABEL].to_numpy() if target is None else target
     out = np.zeros(len(pairs), dtype=np.float64)
     for fit_rows, held_rows in grouped_folds(pairs["ra"], seed):
         train = pairs.iloc[fit_rows]
         pipeline = make(*usable_columns(train))
-        pipeline.fit(feature_frame(train), train[LABEL])
+        pipeline.fit(feature_frame(train), labels[fit_rows])
         out[held_rows] = margin(pipeline, pairs.iloc[held_rows])
     return out
 

@@ -34,7 +34,7 @@ from sklearn.pipeline import Pipeline
 from defasagem.errors import DefasagemError
 from defasagem.features import RISK_DIRECTION
 from defasagem.modeling.candidates import build_pipeline
-from defasagem.modeling.model import feature_frame, grouped_folds, margin, usable_columns
+from defasagem.modeling.model import feature_frame, margin, out_of_fold_margins, usable_columns
 
 Array = npt.NDArray[np.float64]
 
@@ -132,20 +132,6 @@ def training_rows(pairs: pd.DataFrame, gain: pd.Series) -> tuple[pd.DataFrame, A
     return pairs[known], gain.to_numpy(dtype=np.float64)[known]
 
 
-def out_of_fold_promotion(
-    params: dict[str, Any], pairs: pd.DataFrame, gain: Array, seed: int
-) -> Array:
-    """η of every pair from a promotion model that did not see that student."""
-    out = np.zeros(len(pairs), dtype=np.float64)
-    target = (gain >= 1).astype(np.int64)
-    for fit_rows, held_rows in grouped_folds(pairs["ra"], seed):
-        train = pairs.iloc[fit_rows]
-        pipeline = promotion_pipeline(params, *usable_columns(train), seed)
-        pipeline.fit(feature_frame(train), target[fit_rows])
-        out[held_rows] = margin(pipeline, pairs.iloc[held_rows])
-    return out
-
-
 def fit_promotion(
     params: dict[str, Any], pairs: pd.DataFrame, gain: pd.Series, seed: int
 ) -> tuple[PromotionModel, Array]:
@@ -154,9 +140,13 @@ def fit_promotion(
     Returns the model and the out-of-fold η of those pairs (what the thresholds were fit on).
     """
     rows, gains = training_rows(pairs, gain)
-    oof = out_of_fold_promotion(params, rows, gains, seed)
+    advanced = (gains >= 1).astype(np.int64)
+
+    def make(numeric: list[str], categorical: list[str]) -> Pipeline:
+        return promotion_pipeline(params, numeric, categorical, seed)
+
+    oof = out_of_fold_margins(make, rows, seed, target=advanced)
     thresholds = fit_thresholds(oof, gains)
     numeric, categorical = usable_columns(rows)
-    pipeline = promotion_pipeline(params, numeric, categorical, seed)
-    pipeline.fit(feature_frame(rows), (gains >= 1).astype(np.int64))
+    pipeline = make(numeric, categorical).fit(feature_frame(rows), advanced)
     return PromotionModel(pipeline, thresholds, numeric, categorical), oof
