@@ -161,3 +161,41 @@ def log_traffic(model_dir: Path, logs: Path, students: Sequence[dict[str, Any]])
     for start in range(0, len(students), 500):
         answer = client.post("/predict", json={"students": list(students[start : start + 500])})
         assert answer.status_code == 200, answer.get_json(force=True)
+
+
+def assert_fast_path_matches(fast: Any, model: Any, test: pd.DataFrame) -> None:
+    """Every student scored alone by the compiled ``fast`` scorer gets the model's probability
+    and contributions to 1e-12."""
+    import math  # noqa: PLC0415
+
+    import pytest  # noqa: PLC0415
+
+    from defasagem.features import FEATURES  # noqa: PLC0415
+
+    expected = model.predict_proba(test)
+    parts = model.contributions(test)
+    for i, row in enumerate(test[list(FEATURES)].to_dict("records")):
+        clean = {
+            str(k): None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()
+        }
+        probability, contributions = fast.score(clean)
+        assert probability == pytest.approx(expected[i], abs=1e-12)
+        for name, value in contributions.items():
+            assert value == pytest.approx(parts.iloc[i][name], abs=1e-12)
+
+
+def training_config(
+    *candidates: Any, promotion: dict[str, Any] | None = None, seed: int = 3, n_boot: int = 100
+) -> Any:
+    """A TrainingConfig for unit tests (capacity 20 %, medium band 50 %)."""
+    from defasagem.modeling.candidates import TrainingConfig  # noqa: PLC0415
+
+    return TrainingConfig(
+        seed=seed,
+        n_boot=n_boot,
+        threshold_policy="capacity",
+        threshold_share=0.2,
+        medium_share=0.5,
+        candidates=tuple(candidates),
+        promotion=promotion,
+    )

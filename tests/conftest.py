@@ -85,6 +85,15 @@ kind = "lightgbm"
 learning_rate = 0.1
 num_leaves = 4
 n_estimators = 60
+[[candidates]]
+name = "estrutural"
+kind = "structural"
+weight = [0.5, 1.0]
+base = "gradient_boosting"
+[promotion]
+learning_rate = 0.1
+num_leaves = 4
+n_estimators = 60
 """
 
 

@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from defasagem.errors import DefasagemError
-from defasagem.toml_files import read_toml
+from defasagem.toml_files import parse_toml, read_toml
 
 # Fase 1..8 (ALFA = 0 below the first band).
 PHASES = tuple(range(1, 9))
@@ -200,10 +200,25 @@ def rule_to_toml(rule: IdealPhaseRule) -> str:
     )
 
 
+RULE_FILE_WHAT = "arquivo da regra da Fase Ideal"
+
+
 def read_rule_file(path: Path) -> IdealPhaseRule:
     """Read a rule table written by :func:`rule_to_toml` (or edited by an operator)."""
-    data = read_toml(path, "arquivo da regra da Fase Ideal")
+    return _rule_from(read_toml(path, RULE_FILE_WHAT), str(path))
+
+
+def parse_rule(content: bytes, name: str) -> IdealPhaseRule:
+    """A rule table sent as bytes (an upload); errors name ``name``."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DefasagemError(f"{name}: {RULE_FILE_WHAT} não está em UTF-8.") from None
+    return _rule_from(parse_toml(text, name, RULE_FILE_WHAT), name)
+
+
+def _rule_from(data: dict[str, Any], name: str) -> IdealPhaseRule:
     try:
         return IdealPhaseRule.from_dict(data)
     except DefasagemError as exc:
-        raise DefasagemError(f"{path}: {exc}") from None
+        raise DefasagemError(f"{name}: {exc}") from None

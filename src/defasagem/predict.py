@@ -232,7 +232,7 @@ def scoring_rule(
     """The ideal-phase rule known at ``year``: the operator's, else the year's own, else the
     bundle's (learned from the latest training year)."""
     if explicit is not None:
-        return explicit, "arquivo informado (--rule)"
+        return explicit, "do arquivo informado (--rule ou envio da planilha)"
     try:
         own = fit_rule(table, year)
     except DefasagemError:

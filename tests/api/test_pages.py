@@ -3,6 +3,7 @@ downloads identical to `defasagem predict`, model page, and every upload error a
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -44,7 +45,7 @@ def upload(client: FlaskClient, content: bytes, name: str) -> tuple[int, str, st
 def alert(page: str) -> str:
     found = re.search(r'role="alert">(.*?)</p>', page, re.S)
     assert found is not None, page
-    return re.sub(r"<[^>]+>", "", found.group(1))
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1)))
 
 
 @pytest.fixture
@@ -272,3 +273,93 @@ def test_the_redirect_after_an_upload_is_in_portuguese(
     _, page, location = upload(client, synthetic_workbook.read_bytes(), "pede.xlsx")
     assert 'lang="pt-BR"' in page
     assert f'href="{location}"' in page
+
+
+def post_with_rule(
+    client: FlaskClient, workbook: bytes, choice: str, rule: tuple[bytes, str] | None
+) -> tuple[int, str, str | None]:
+    data: dict[str, object] = {"arquivo": (io.BytesIO(workbook), "pede.xlsx"), "regra": choice}
+    if rule is not None:
+        data["arquivo_regra"] = (io.BytesIO(rule[0]), rule[1])
+    answer = client.post("/pontuar", data=data, content_type="multipart/form-data")
+    return answer.status_code, answer.get_data(as_text=True), answer.headers.get("Location")
+
+
+def test_the_coordinator_can_score_with_the_rule_the_ngo_decided(
+    client: FlaskClient, settings: ApiSettings, synthetic_workbook: Path
+) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert 'name="regra" type="radio" value="aprendida" checked' in page
+    assert '<label for="arquivo_regra">' in page
+    learned = (settings.model_dir / "ideal_phase_rule.toml").read_text(encoding="utf-8")
+    # The NGO moves every minimum age one year up: more students are ahead of their ideal phase.
+    ages = re.search(r"lowest_age = \[([^\]]*)\]", learned)
+    assert ages is not None
+    later = ", ".join(str(int(a) + 1) for a in ages.group(1).split(","))
+    decided = learned.replace(ages.group(0), f"lowest_age = [{later}]").encode()
+    workbook = synthetic_workbook.read_bytes()
+    status, _, default = post_with_rule(client, workbook, "aprendida", None)
+    assert status == 303
+    assert default is not None
+    status, _, ruled = post_with_rule(client, workbook, "arquivo", (decided, "regra_2025.toml"))
+    assert status == 303
+    assert ruled is not None
+    default_page = client.get(default).get_data(as_text=True)
+    ruled_page = client.get(ruled).get_data(as_text=True)
+    assert "Fase Ideal do ano seguinte pela regra aprendida das linhas de 2024" in default_page
+    assert "pela regra do arquivo informado" in ruled_page
+
+    # A later rule lowers next year's ideal phase: the list's risks go down.
+    def mean_risk(page: str) -> float:
+        values = re.findall(r"(\d+) %</td>", page)
+        return sum(int(v) for v in values) / len(values)
+
+    assert mean_risk(ruled_page) < mean_risk(default_page)
+
+
+@pytest.mark.parametrize(
+    ("choice", "rule", "status", "message"),
+    [
+        ("arquivo", None, 400, "campo arquivo_regra: escolha o arquivo .toml"),
+        ("outra", None, 400, "campo regra: valor desconhecido 'outra'"),
+        (
+            "arquivo",
+            (b"lowest_age = [", "r.toml"),
+            422,
+            "r.toml: arquivo da regra da Fase Ideal em TOML inválido",
+        ),
+        (
+            "arquivo",
+            (b"\xff\xfe", "r.toml"),
+            422,
+            "r.toml: arquivo da regra da Fase Ideal não está em UTF-8",
+        ),
+        (
+            "arquivo",
+            (b"learned_from = 2024\n", "r.toml"),
+            422,
+            "r.toml: regra de Fase Ideal inválida: falta o campo 'lowest_age'",
+        ),
+    ],
+)
+def test_a_bad_rule_choice_or_file_is_named(
+    client: FlaskClient,
+    synthetic_workbook: Path,
+    choice: str,
+    rule: tuple[bytes, str] | None,
+    status: int,
+    message: str,
+) -> None:
+    got, page, _ = post_with_rule(client, synthetic_workbook.read_bytes(), choice, rule)
+    assert got == status
+    assert message in alert(page)
+
+
+def test_model_page_shows_the_fairness_audit_gender_and_rule(client: FlaskClient) -> None:
+    page = client.get("/modelo").get_data(as_text=True)
+    assert "Ordenação no grupo (ROC-AUC)" in page
+    assert "Fase 0–2" in page
+    assert "novos (sem avaliação no ano anterior)" in page
+    assert "de 0,8–1,25)" in page
+    assert "A Fase Ideal do ano que vem é calculada pela regra aprendida de" in page
+    assert ("O gênero entra no cálculo" in page) != ("O gênero não entra no cálculo" in page)

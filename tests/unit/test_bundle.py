@@ -49,7 +49,8 @@ def test_the_bundle_holds_every_contract_file(synthetic_bundle: Path) -> None:
     card = (synthetic_bundle / "model_card.md").read_text(encoding="utf-8")
     assert "Persistência" in card
     assert "![Curva ROC](roc.png)" in card
-    assert "Não sinalizados (miss rate, FNR)" in card
+    assert "### Equidade da lista" in card
+    assert "Não sinalizados (IC 95 %)" in card
     loaded = load_bundle(synthetic_bundle)
     assert loaded.version == metadata["model_version"]
     assert loaded.policy.threshold == metadata["policy"]["threshold"]
@@ -185,7 +186,7 @@ def test_writing_never_deletes_a_folder_that_is_not_a_bundle(tmp_path: Path) -> 
 
 BLOCK_KEYS = {
     "n", "positives", "roc_auc", "roc_auc_ci", "pr_auc", "brier", "threshold", "precision",
-    "recall", "f1", "precision_top20", "recall_top20", "new_lag_roc_auc",
+    "recall", "f1", "precision_top20", "recall_top20", "new_lag_roc_auc", "new_lag_roc_auc_ci",
 }  # fmt: skip
 
 
@@ -206,7 +207,12 @@ def test_metrics_follow_the_contract_of_design_section_4(synthetic_bundle: Path)
         low, high = block["roc_auc_ci"]
         assert low <= block["roc_auc"] <= high
     assert all({"train", "test", "model", "persistence"} <= set(b) for b in metrics["backtests"])
-    assert set(metrics["fairness"]) == {"genero", "tipo_instituicao"}
+    assert set(metrics["fairness"]["groupings"]) == {
+        "genero",
+        "tipo_instituicao",
+        "faixa_fase",
+        "historico",
+    }
 
 
 def test_an_edited_threshold_in_metadata_is_refused(bundle_copy: Path) -> None:

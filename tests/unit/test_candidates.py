@@ -19,7 +19,7 @@ def test_the_shipped_config_loads() -> None:
     assert config.threshold_policy == "capacity"
     assert 0 < config.threshold_share < 1
     kinds = {c.kind for c in config.candidates}
-    assert kinds == {"logistic", "lightgbm"}
+    assert kinds == {"logistic", "lightgbm", "structural"}
     logistic = next(c for c in config.candidates if c.kind == "logistic")
     assert [s["C"] for s in logistic.settings()] == logistic.grid["C"]
 

@@ -1,4 +1,4 @@
-"""Metric block of metrics.json: known small cases, ties, bootstrap determinism, fairness."""
+"""Metric block of metrics.json: known small cases, ties, bootstrap determinism."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 
 from defasagem.modeling.metrics import (
     bootstrap_auc_ci,
-    error_rates_by_group,
     metric_block,
     paired_auc_gain,
     top_share_precision_recall,
@@ -69,17 +68,6 @@ def test_paired_gain_of_a_better_score_is_positive() -> None:
     result = paired_auc_gain(labels, good, weak, seed=0, n_boot=300)
     assert result["gain"] > 0
     assert result["ci"][0] > 0
-
-
-def test_error_rates_by_group_with_counts() -> None:
-    rates = error_rates_by_group(
-        [1, 1, 0, 0, 1, 0], [1, 0, 1, 0, 1, 0], ["F", "F", "F", "M", "M", "M"]
-    )
-    assert rates == {
-        "F": {"n": 3, "positives": 2, "fnr": 0.5, "fpr": 1.0},
-        "M": {"n": 3, "positives": 1, "fnr": 0.0, "fpr": 0.0},
-    }
-    assert error_rates_by_group([0], [1], ["X"])["X"]["fnr"] is None
 
 
 def test_a_block_of_nobody_or_of_one_outcome_has_no_auc_instead_of_failing() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from builders import random_pairs
+from builders import random_pairs, training_config
 from defasagem.errors import DefasagemError
 from defasagem.features import LABEL, NUMERIC
-from defasagem.modeling.candidates import Candidate, TrainingConfig
+from defasagem.modeling.candidates import Candidate
 from defasagem.modeling.selection import (
     Setting,
     Trial,
@@ -19,16 +19,9 @@ from defasagem.modeling.selection import (
     window_pairs,
 )
 
-CONFIG = TrainingConfig(
-    seed=3,
-    n_boot=100,
-    threshold_policy="capacity",
-    threshold_share=0.2,
-    medium_share=0.5,
-    candidates=(
-        Candidate("regressao_logistica", "logistic", {"C": [0.1, 1.0]}),
-        Candidate("gradient_boosting", "lightgbm", {"n_estimators": [30], "num_leaves": [4]}),
-    ),
+CONFIG = training_config(
+    Candidate("regressao_logistica", "logistic", {"C": [0.1, 1.0]}),
+    Candidate("gradient_boosting", "lightgbm", {"n_estimators": [30], "num_leaves": [4]}),
 )
 
 
@@ -64,7 +57,7 @@ def test_selection_never_reads_the_test_transition() -> None:
 def test_without_an_earlier_transition_only_cross_validation_scores() -> None:
     selection = select(random_pairs(years=(2022, 2023)), 2023, CONFIG)
     assert all(t.out_of_time_auc is None for t in selection.trials)
-    assert all(0.5 < t.score <= 1 for t in selection.trials)
+    assert all(t.score is not None and 0.5 < t.score <= 1 for t in selection.trials)
 
 
 def test_trial_score_is_the_mean_of_the_validation_aucs() -> None:

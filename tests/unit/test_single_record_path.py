@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from builders import random_pairs
+from builders import assert_fast_path_matches, random_pairs
 from defasagem.data.ingest import IngestResult
 from defasagem.features import FEATURES, year_features
 from defasagem.ideal_phase import IdealPhaseRule, fit_rule
@@ -42,16 +42,7 @@ def test_the_compiled_model_matches_the_pipeline(kind: str, params: dict[str, fl
     test.loc[3, "genero"] = "nunca visto"
     test.loc[4, "tipo_instituicao"] = np.nan
     test.loc[5, ["ida", "ieg"]] = np.nan
-    expected = model.predict_proba(test)
-    parts = model.contributions(test)
-    for i, row in enumerate(test[list(FEATURES)].to_dict("records")):
-        clean = {
-            str(k): None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()
-        }
-        probability, contributions = fast.score(clean)
-        assert probability == pytest.approx(expected[i], abs=1e-12)
-        for name, value in contributions.items():
-            assert value == pytest.approx(parts.iloc[i][name], abs=1e-12)
+    assert_fast_path_matches(fast, model, test)
 
 
 def test_record_features_equal_the_year_table_features(synthetic_result: IngestResult) -> None:

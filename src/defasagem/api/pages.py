@@ -24,9 +24,17 @@ from defasagem.api.results_store import ResultsStore, StoredResult
 from defasagem.api.settings import ApiSettings
 from defasagem.data.ingest import ingest_files
 from defasagem.errors import DefasagemError
-from defasagem.features import DESCRIPTIONS, group_label
+from defasagem.features import DESCRIPTIONS
 from defasagem.files import describe_os_error
+from defasagem.ideal_phase import IdealPhaseRule, parse_rule
 from defasagem.modeling.bundle import Bundle
+from defasagem.modeling.fairness_text import (
+    GROUPING_TITLES,
+    group_name,
+    interval,
+    largest_gaps,
+    ratio_text,
+)
 from defasagem.predict import ScoredYear, display, ranked_bytes, score_year
 from defasagem.ptbr import number, percent
 
@@ -51,6 +59,10 @@ GLOSSARY = (
     ("IPV", "Ponto de Virada: evolução acadêmica, de engajamento e emocional ao longo do tempo."),
     ("Defasagem", "Fase do aluno menos a Fase Ideal: negativa quer dizer atrás."),
 )
+
+# The upload form's choice of next year's ideal-phase rule: the latest learned one (the file's own
+# year, else the model's), or a rule file the NGO decided.
+RULE_CHOICES = ("aprendida", "arquivo")
 
 
 def register(
@@ -93,8 +105,25 @@ def register(
                 "PEDE em .xlsx ou .csv.",
                 415,
             )
+        choice = request.form.get("regra", "aprendida")
+        if choice not in RULE_CHOICES:
+            return home(
+                f"campo regra: valor desconhecido {choice[:40]!r} (use aprendida ou arquivo).", 400
+            )
+        rule_file = request.files.get("arquivo_regra")
+        if choice == "arquivo" and (rule_file is None or not rule_file.filename):
+            return home(
+                "campo arquivo_regra: escolha o arquivo .toml com a regra da Fase Ideal decidida "
+                "pela ONG, ou marque a regra aprendida.",
+                400,
+            )
         try:
-            scored = _score_upload(bundle, sent.stream.read(), sent.filename)
+            rule = (
+                parse_rule(rule_file.stream.read(), secure_filename(rule_file.filename) or "regra")
+                if choice == "arquivo" and rule_file is not None and rule_file.filename
+                else None
+            )
+            scored = _score_upload(bundle, sent.stream.read(), sent.filename, rule)
         except DefasagemError as exc:
             return home(str(exc), 422)
         try:
@@ -201,7 +230,9 @@ def _model_routes(
         return send_file((bundle.path / name).resolve(), mimetype="image/png", max_age=300)
 
 
-def _score_upload(bundle: Bundle, content: bytes, filename: str) -> ScoredYear:
+def _score_upload(
+    bundle: Bundle, content: bytes, filename: str, rule: IdealPhaseRule | None = None
+) -> ScoredYear:
     """Score the upload from a private temporary file that is deleted before returning (named
     like the upload, so the messages name the user's file)."""
     suffix = Path(filename).suffix.lower()
@@ -218,7 +249,7 @@ def _score_upload(bundle: Bundle, content: bytes, filename: str) -> ScoredYear:
         raise DefasagemError(
             f"{name}: não foi possível receber o arquivo no servidor ({describe_os_error(exc)})."
         ) from None
-    return score_year(bundle, table)
+    return score_year(bundle, table, rule=rule)
 
 
 def _filters(scored: ScoredYear) -> dict[str, Any]:
@@ -332,19 +363,27 @@ def _model_facts(bundle: Bundle) -> dict[str, Any]:
     metrics = bundle.metrics
     model, persistence = metrics["model"], metrics["baselines"]["persistence"]
     policy = metrics["policy"]
-    fairness = metrics.get("fairness_capacity", {})
+    fairness = metrics.get("fairness", {"groupings": {}})
     groups = [
         {
-            "variable": "Gênero" if variable == "genero" else "Tipo de instituição",
-            "group": group_label(group),
+            "variable": title,
+            "group": group_name(grouping, value),
             "n": values["n"],
-            "missed": percent(values["fnr"]),
-            "false_alarm": percent(values["fpr"]),
+            "base_rate": percent(values["base_rate"]),
+            "auc": number(values["roc_auc"], 2),
+            "missed": percent(values["miss_rate"]["value"]),
+            "missed_ci": interval(values["miss_rate"]["ci"]),
+            "missed_ratio": ratio_text(values["miss_rate"]),
+            "false_alarm": percent(values["false_alarm_rate"]["value"]),
+            "false_alarm_ratio": ratio_text(values["false_alarm_rate"]),
         }
-        for variable, by_group in fairness.items()
-        for group, values in by_group.items()
+        for grouping, title in GROUPING_TITLES.items()
+        if grouping in fairness["groupings"]
+        for value, values in fairness["groupings"][grouping]["groups"].items()
         if values["n"] >= 20  # tiny groups say nothing reliable
     ]
+    gender = metrics.get("gender_as_input")
+    rule = bundle.rule
     return {
         "test": metrics["test_transition"].replace("->", "→"),
         "n": model["n"],
@@ -356,4 +395,9 @@ def _model_facts(bundle: Bundle) -> dict[str, Any]:
         "new_lag_auc": number(model["new_lag_roc_auc"], 2),
         "brier": number(model["brier"], 3),
         "groups": groups,
+        "gaps": [line.removeprefix("- ").replace("**", "") for line in largest_gaps(fairness)]
+        if fairness["groupings"]
+        else [],
+        "gender_used": gender is None or gender["keep"],
+        "rule": f"aprendida de {rule.learned_from}",
     }

@@ -27,9 +27,10 @@ from defasagem.errors import DefasagemError
 from defasagem.features import FEATURES
 from defasagem.files import describe_os_error
 from defasagem.ideal_phase import IdealPhaseRule
-from defasagem.modeling.fast_path import FastModel
+from defasagem.modeling.fast_path import FastScorer, compile_scorer
 from defasagem.modeling.model import CalibratedModel
 from defasagem.modeling.policy import Policy
+from defasagem.modeling.structural import StructuralModel
 
 MODEL = "model.joblib"
 METADATA = "metadata.json"
@@ -65,12 +66,12 @@ class Bundle:
     """A loaded, verified bundle."""
 
     path: Path
-    model: CalibratedModel
+    model: CalibratedModel | StructuralModel
     policy: Policy
     rule: IdealPhaseRule
     metadata: dict[str, Any]
     metrics: dict[str, Any]
-    fast: FastModel
+    fast: FastScorer
 
     @property
     def version(self) -> str:
@@ -81,7 +82,7 @@ class Bundle:
 def write_bundle(
     out: Path,
     *,
-    model: CalibratedModel,
+    model: CalibratedModel | StructuralModel,
     metadata: dict[str, Any],
     metrics: dict[str, Any],
     schema: dict[str, Any],
@@ -256,7 +257,7 @@ def load_bundle(path: Path) -> Bundle:
         raise DefasagemError(
             f"{path}: {MODEL} ilegível ({type(exc).__name__}); treine de novo."
         ) from None
-    if not isinstance(model, CalibratedModel):
+    if not isinstance(model, CalibratedModel | StructuralModel):
         raise DefasagemError(f"{path}: {MODEL} não contém um modelo do defasagem.")
     try:
         policy_data = metadata["policy"]
@@ -271,7 +272,7 @@ def load_bundle(path: Path) -> Bundle:
     except (KeyError, TypeError, ValueError, DefasagemError) as exc:
         raise DefasagemError(f"{path}: {METADATA} inválido ({exc}); treine de novo.") from None
     return Bundle(
-        path, model, policy, rule, metadata, _read_json(path / METRICS), FastModel.compile(model)
+        path, model, policy, rule, metadata, _read_json(path / METRICS), compile_scorer(model)
     )
 
 

@@ -23,6 +23,10 @@ from defasagem.features import RISK_DIRECTION
 from defasagem.toml_files import read_toml
 
 KINDS = ("logistic", "lightgbm")
+# The structural blend (issue 15): a weight grid over the best setting of a direct candidate.
+STRUCTURAL = "structural"
+# A structural weight learned by stacking the out-of-fold log-odds (see structural.py).
+LEARNED = "aprendido"
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ def load_config(path: Path) -> TrainingConfig:
                 where = f"[{table}]" if table else "o arquivo"
                 raise DefasagemError(f"{path}: chave desconhecida em {where}: {unknown[0]}.")
         candidates = tuple(_candidate(c) for c in data["candidates"])
+        promotion = _promotion(data["promotion"]) if "promotion" in data else None
+        _check_structural(candidates, promotion)
         config = TrainingConfig(
             seed=_integer(data["seed"], "seed"),
             n_boot=_integer(data["evaluation"]["n_boot"], "n_boot"),
@@ -92,7 +98,7 @@ def load_config(path: Path) -> TrainingConfig:
             threshold_share=_real(data["threshold"]["share"], "share"),
             medium_share=_real(data["threshold"]["medium_share"], "medium_share"),
             candidates=candidates,
-            promotion=_promotion(data["promotion"]) if "promotion" in data else None,
+            promotion=promotion,
         )
     except KeyError as exc:
         raise DefasagemError(f"{path}: falta a chave {exc}.") from None
@@ -110,11 +116,13 @@ def load_config(path: Path) -> TrainingConfig:
     if len(set(names)) < len(names):
         raise DefasagemError(f"{path}: dois candidatos com o mesmo name.")
     for candidate in config.candidates:
+        if candidate.kind == STRUCTURAL:
+            continue  # its weights are checked above; its base is one of these candidates
         for params in candidate.settings():
             _try_setting(path, candidate, params, config.seed)
     if config.promotion is not None:
-        promotion = Candidate("promotion", "lightgbm")
-        _try_setting(path, promotion, config.promotion, config.seed)
+        sub_model = Candidate("promotion", "lightgbm")
+        _try_setting(path, sub_model, config.promotion, config.seed)
     return config
 
 
@@ -144,8 +152,11 @@ def _real(value: object, key: str) -> float:
 def _candidate(data: dict[str, Any]) -> Candidate:
     kind = str(data["kind"])
     name = str(data["name"])
+    if kind == STRUCTURAL:
+        return _structural(name, data)
     if kind not in KINDS:
-        raise ValueError(f"tipo de modelo desconhecido: {kind!r} (use {', '.join(KINDS)})")
+        shown = ", ".join((*KINDS, STRUCTURAL))
+        raise ValueError(f"tipo de modelo desconhecido: {kind!r} (use {shown})")
     grid = {
         key: value if isinstance(value, list) else [value]
         for key, value in data.items()
@@ -161,6 +172,53 @@ def _candidate(data: dict[str, Any]) -> Candidate:
         if key not in known:
             raise ValueError(f"candidato {name!r}: parâmetro desconhecido para {kind}: {key}")
     return Candidate(name=name, kind=kind, grid=grid)
+
+
+def _structural(name: str, data: dict[str, Any]) -> Candidate:
+    """A structural candidate: ``weight`` (numbers in [0, 1] or "aprendido") and ``base``, the name
+    of the direct candidate whose best setting it blends with."""
+    unknown = sorted(set(data) - {"name", "kind", "weight", "base"})
+    if unknown:
+        raise ValueError(f"candidato {name!r}: chave desconhecida para structural: {unknown[0]}")
+    weights = data["weight"] if isinstance(data["weight"], list) else [data["weight"]]
+    if not weights:
+        raise ValueError(f"candidato {name!r}: a lista de weight está vazia")
+    for weight in weights:
+        if weight == LEARNED:
+            continue
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
+            raise ValueError(
+                f"candidato {name!r}: weight deve estar entre 0 e 1, ou {LEARNED!r} "
+                f"(recebido {weight!r})"
+            )
+    if not isinstance(data["base"], str):
+        raise ValueError(f"candidato {name!r}: base deve ser o nome de um candidato")
+    return Candidate(
+        name=name,
+        kind=STRUCTURAL,
+        grid={
+            "weight": [w if w == LEARNED else float(w) for w in weights],
+            "base": [data["base"]],
+        },
+    )
+
+
+def _check_structural(candidates: tuple[Candidate, ...], promotion: dict[str, Any] | None) -> None:
+    """A structural candidate needs [promotion] and a direct candidate listed before it."""
+    for index, candidate in enumerate(candidates):
+        if candidate.kind != STRUCTURAL:
+            continue
+        if promotion is None:
+            raise ValueError(
+                f"candidato {candidate.name!r}: structural precisa da tabela [promotion]"
+            )
+        base = candidate.grid["base"][0]
+        earlier = {c.name for c in candidates[:index] if c.kind in KINDS}
+        if base not in earlier:
+            raise ValueError(
+                f"candidato {candidate.name!r}: base {base!r} não é um candidato direto "
+                "(logistic ou lightgbm) listado antes dele"
+            )
 
 
 def _estimator(kind: str) -> Any:

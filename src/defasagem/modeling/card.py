@@ -8,15 +8,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from defasagem.features import DESCRIPTIONS, LABEL, group_label
+from defasagem.features import DESCRIPTIONS, LABEL
 from defasagem.ideal_phase import IdealPhaseRule, rule_to_toml
 from defasagem.modeling import plots
 from defasagem.modeling.evaluation import FittedRun, TestScores
+from defasagem.modeling.fairness_text import audit_table, largest_gaps
 from defasagem.ptbr import number, percent
 
 CARD = "model_card.md"
 RULE_FILE = "ideal_phase_rule.toml"
-GROUP_TITLES = {"genero": "Gênero", "tipo_instituicao": "Tipo de instituição"}
 
 
 def write_card(
@@ -72,6 +72,7 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         "anterior e se a Fase Ideal do aluno avança no ano que vem (segue da data de "
         "nascimento). Nome, RA, turma, escola e avaliadores nunca entram.",
         "",
+        *_structure_lines(metadata["setting"], rule),
         "## Quão bom ele é",
         "",
         f"Avaliado uma única vez na transição **{arrow(metrics['test_transition'])}** "
@@ -155,9 +156,14 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         "## Onde ele falha",
         "",
         f"- Alunos sem avaliação no ano anterior (novos): ROC-AUC "
-        f"{number(history['sem_historico']['roc_auc'])} em {history['sem_historico']['n']} "
-        f"alunos, contra {number(history['com_historico']['roc_auc'])} em "
+        f"{number(history['sem_historico']['roc_auc'])} (IC "
+        f"{_ci(history['sem_historico']['roc_auc_ci'])}) em {history['sem_historico']['n']} "
+        f"alunos, contra {number(history['com_historico']['roc_auc'])} (IC "
+        f"{_ci(history['com_historico']['roc_auc_ci'])}) em "
         f"{history['com_historico']['n']} com histórico.",
+        f"- Alunos em dia hoje (defasagem nova, o alerta precoce de verdade): ROC-AUC "
+        f"{number(model['new_lag_roc_auc'])} (IC {_ci(model.get('new_lag_roc_auc_ci'))}) em "
+        f"{model['new_lag_n']} alunos.",
         "- Alunos da Fase 8 (universitários) não são pontuados: não podem ficar defasados.",
         "- A regra da Fase Ideal é política da ONG e mudou entre anos; o modelo usa a regra "
         f"conhecida no ano da avaliação (aprendida de {rule['learned_from']}: referência "
@@ -165,30 +171,22 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         f"{', '.join(str(a) for a in rule['lowest_age'])}). Se a regra mudar, a previsão de "
         "quem avança erra até a tabela ser atualizada.",
         "- Poucos anos de histórico: as estimativas têm a incerteza dos intervalos acima.",
-        *_largest_gaps(metrics["fairness_capacity"], policy["share"]),
         "",
-        "### Taxas de erro por grupo",
+        "### Equidade da lista",
         "",
-        "Não sinalizados (miss rate, FNR) = parcela dos que ficaram defasados e **não** foram "
-        "sinalizados; "
-        "falso alarme (FPR) = parcela dos que ficaram em dia e foram sinalizados. Com "
-        f"capacidade para {percent(policy['share'])} dos alunos e "
-        f"{percent(policy['prevalence_test'])} de defasados, parte dos defasados não cabe na "
-        "lista: o que importa é a diferença entre grupos.",
+        f"A lista que a equipe acompanha (os {percent(policy['share'])} de maior risco do "
+        "teste), por grupo: **não sinalizados** = parcela dos que ficaram defasados e **não** "
+        "entraram na lista; **falso alarme** = parcela dos que ficaram em dia e entraram; "
+        "**selecionados** = parcela do grupo na lista; **precisão** = parcela da lista do grupo "
+        "que ficou defasada. A razão compara com o maior grupo (referência); entre 0,8 e 1,25 "
+        "a diferença é pequena. Intervalos de 95 % por reamostragem dentro de cada grupo.",
         "",
-        "| Grupo | Valor | Alunos | Defasados | Não sinalizados (faixa alta) | Falso alarme (faixa "
-        f"alta) | Não sinalizados ({percent(policy['share'])} de maior risco) | Falso alarme "
-        f"({percent(policy['share'])} de maior risco) |",
-        "|---|---|---|---|---|---|---|---|",
+        *largest_gaps(metrics["fairness"]),
+        "",
+        *audit_table(metrics["fairness"]),
+        "",
+        *_gender_lines(metrics.get("gender_as_input")),
     ]
-    for group, title in GROUP_TITLES.items():
-        for value, block in metrics["fairness"][group].items():
-            capacity = metrics["fairness_capacity"][group][value]
-            lines.append(
-                f"| {title} | {group_label(value)} | {block['n']} | {block['positives']} | "
-                f"{percent(block['fnr'])} | {percent(block['fpr'])} | "
-                f"{percent(capacity['fnr'])} | {percent(capacity['fpr'])} |"
-            )
     lines += [
         "",
         "## Testes retroativos (cada transição prevista só com as anteriores)",
@@ -215,8 +213,7 @@ def card_text(metrics: dict[str, Any], metadata: dict[str, Any], weights: pd.Ser
         "",
         "## Treino",
         "",
-        f"- Configuração escolhida: {setting['candidate']} ({setting['kind']}), "
-        f'janela de treino "{setting["window"]}", parâmetros {_params(setting["params"])}.',
+        f"- Configuração escolhida: {_setting_text(setting)}.",
         f"- Modelo final treinado em: {', '.join(map(arrow, metadata['trained_on']))}; "
         f"{arrow(metrics['shipped_model']['backed_by'])}.",
         f"- Fatores mais pesados: {', '.join(weights.sort_values().index[::-1][:5])}.",
@@ -245,28 +242,60 @@ def _slope_note(calibration: dict[str, float] | None) -> str:
     return f" (inclinação de calibração {number(slope, 2)}: {reading} um pouco)"
 
 
-def _largest_gaps(fairness: dict[str, Any], share: float, min_positives: int = 20) -> list[str]:
-    """One line per grouping: the groups (with enough lagging students) whose miss rates in the
-    capacity list differ most."""
-    lines = []
-    for group, title in GROUP_TITLES.items():
-        rates = {
-            value: block["fnr"]
-            for value, block in fairness[group].items()
-            if block["fnr"] is not None and block["positives"] >= min_positives
-        }
-        if len(rates) < 2:
-            continue
-        worst = max(rates, key=lambda v: rates[v])
-        best = min(rates, key=lambda v: rates[v])
-        lines.append(
-            f"- {title}: com os {percent(share)} de maior risco sinalizados, a parcela de "
-            "defasados não sinalizados vai de "
-            f"{percent(rates[best])} ({group_label(best)}) a {percent(rates[worst])} "
-            f"({group_label(worst)}); parte da "
-            "diferença vem de taxas de defasagem diferentes entre os grupos."
-        )
-    return lines
+def _setting_text(setting: dict[str, Any]) -> str:
+    head = f'{setting["candidate"]} ({setting["kind"]}), janela de treino "{setting["window"]}"'
+    params = dict(setting["params"])
+    base = params.pop("base", None)
+    if base is None:
+        return f"{head}, parâmetros {_params(params)}"
+    return (
+        f"{head}, peso {_weight_text(params['weight'])} da parte de promoção, combinada com "
+        f"{base['candidate']} ({base['kind']}, parâmetros {_params(base['params'])})"
+    )
+
+
+def _weight_text(weight: float | str) -> str:
+    if isinstance(weight, str):
+        return "aprendido nas pontuações fora da dobra (empilhamento)"
+    return number(weight, 2)
+
+
+def _structure_lines(setting: dict[str, Any], rule: dict[str, Any]) -> list[str]:
+    """How the structural model reads a student, when it is the one shipped."""
+    if setting["kind"] != "structural":
+        return []
+    weight = _weight_text(setting["params"]["weight"])
+    return [
+        "O risco junta duas partes. A primeira estima **quantas fases o aluno avança no ano "
+        "seguinte**, aprendida de todos os anos (esse fato não depende da regra da Fase "
+        "Ideal, que a ONG mudou entre anos), e a compara com quantas fases ele precisa "
+        "avançar para alcançar a Fase Ideal do ano seguinte, pela regra da Fase Ideal "
+        f"aprendida de {rule['learned_from']}. A segunda é um modelo direto do rótulo. O risco "
+        f"é a combinação calibrada das duas (peso {weight} da primeira); sem data de "
+        "nascimento, só a segunda vale. Os motivos mostrados somam as contribuições exatas "
+        "das duas partes, por indicador.",
+        "",
+    ]
+
+
+def _gender_lines(gender: dict[str, Any] | None) -> list[str]:
+    """The gender decision, in words."""
+    if gender is None:
+        return []
+    difference = gender["roc_auc_difference_with_minus_without"]
+    low, high = difference["ci"]
+    verdict = (
+        "o gênero melhora a ordenação além da incerteza e fica como entrada"
+        if gender["keep"]
+        else "o gênero não melhora a ordenação além da incerteza e **não é usado** pelo "
+        "modelo: o mesmo aluno tem o mesmo risco, seja menina ou menino"
+    )
+    return [
+        f"**Gênero como entrada.** Na validação cruzada por aluno em "
+        f"{arrow(gender['validation_transition'])}, a ROC-AUC com gênero menos a sem gênero "
+        f"foi {number(difference['gain'], sign=True)} (IC 95 % {number(low, sign=True)} a "
+        f"{number(high, sign=True)}): {verdict}.",
+    ]
 
 
 def _row(

@@ -9,28 +9,30 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
 from defasagem.features import LABEL
 from defasagem.modeling.baselines import DefasagemLogistic, persistence_score
-from defasagem.modeling.candidates import TrainingConfig
-from defasagem.modeling.metrics import error_rates_by_group, metric_block, paired_auc_gain
+from defasagem.modeling.candidates import STRUCTURAL, TrainingConfig
+from defasagem.modeling.fairness import fairness_audit
+from defasagem.modeling.metrics import metric_block, paired_auc_gain
 from defasagem.modeling.model import CalibratedModel, fit_calibrated
 from defasagem.modeling.policy import Policy
 from defasagem.modeling.selection import Setting, transition_name, window_pairs
+from defasagem.modeling.structural import StructuralModel, fit_structural
 
 Array = npt.NDArray[np.float64]
 
 # Persistence scores −Defasagem(t): at 1 it flags exactly the students behind now.
 PERSISTENCE_THRESHOLD = 1.0
-FAIRNESS_GROUPS = ("genero", "tipo_instituicao")
 
 
 @dataclass(frozen=True)
 class FittedRun:
     """A calibrated model fit for one target transition, with what it was fit on."""
 
-    model: CalibratedModel
+    model: CalibratedModel | StructuralModel
     policy: Policy
     train: pd.DataFrame
     train_probabilities: Array
@@ -46,10 +48,27 @@ def fit_run(
     the model will meet.
     """
     train = window_pairs(pairs, before, setting.window)
-    model, oof = fit_calibrated(setting.factory(config.seed), train, config.seed)
+    model, oof = fit_setting(setting, train, config)
     latest = (train["ano"] == train["ano"].max()).to_numpy()
     policy = Policy.from_training(oof[latest], config.threshold_share, config.medium_share)
     return FittedRun(model, policy, train, oof)
+
+
+def fit_setting(
+    setting: Setting, train: pd.DataFrame, config: TrainingConfig
+) -> tuple[CalibratedModel | StructuralModel, Array]:
+    """The calibrated model of ``setting`` fit on ``train``, and the calibrated out-of-fold
+    probabilities of those pairs."""
+    if setting.kind == STRUCTURAL:
+        return fit_structural(
+            setting.base().factory(config.seed),
+            config.promotion or {},
+            setting.params["weight"],
+            train,
+            config.seed,
+        )
+    model, margins = fit_calibrated(setting.factory(config.seed), train, config.seed)
+    return model, np.asarray(expit(model.slope * margins + model.intercept), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -113,10 +132,14 @@ def evaluate_test(run: FittedRun, scores: TestScores, config: TrainingConfig) ->
             ),
         },
         "calibration": calibration_line(y.to_numpy(), scores.model),
-        "fairness": _fairness(y, flagged, test),
-        # The same rates when the team follows the top share of this cohort, whatever the cut.
-        "fairness_capacity": _fairness(
-            y, capacity_flags(scores.model, config.threshold_share), test
+        # The list the team follows: the top share of this cohort, whatever the cut-off.
+        "fairness": fairness_audit(
+            y.to_numpy(),
+            capacity_flags(scores.model, config.threshold_share),
+            scores.model,
+            test,
+            seed=config.seed,
+            n_boot=config.n_boot,
         ),
         "policy": {
             **run.policy.describe(),
@@ -146,13 +169,6 @@ def capacity_flags(score: Array, share: float) -> npt.NDArray[np.bool_]:
     flags = np.zeros(len(score), dtype=bool)
     flags[np.argsort(-score, kind="stable")[:k]] = True
     return flags
-
-
-def _fairness(y: pd.Series, flagged: npt.NDArray[np.bool_], test: pd.DataFrame) -> dict[str, Any]:
-    return {
-        name: error_rates_by_group(y.to_numpy(), flagged, test[name].fillna("não informado"))
-        for name in FAIRNESS_GROUPS
-    }
 
 
 def backtest(

@@ -22,7 +22,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
 from defasagem.modeling.model import CalibratedModel, source_feature
+from defasagem.modeling.promotion import DISTANCE, MAX_GAIN
 from defasagem.modeling.shap_tables import ShapTables, compile_tables
+from defasagem.modeling.structural import USUAL_STEP, StructuralModel
 
 Array = npt.NDArray[np.float64]
 Value = float | str | None
@@ -91,8 +93,25 @@ class _Categorical:
         return np.hstack(blocks)
 
 
+class _Scorer:
+    """What both fast scorers share: one student's score from the batch arithmetic."""
+
+    sources: tuple[str, ...]
+
+    def rows_matrix(self, rows: Sequence[Mapping[str, Value]]) -> Array:
+        raise NotImplementedError
+
+    def score_matrix(self, matrix: Array) -> tuple[Array, Array]:
+        raise NotImplementedError
+
+    def score(self, row: Mapping[str, Value]) -> tuple[float, dict[str, float]]:
+        """Calibrated probability and each feature's share of the calibrated log-odds."""
+        probabilities, parts = self.score_matrix(self.rows_matrix([row]))
+        return float(probabilities[0]), dict(zip(self.sources, parts[0].tolist(), strict=True))
+
+
 @dataclass(frozen=True)
-class FastModel:
+class FastModel(_Scorer):
     """One-row scoring with the exact arithmetic of a fitted :class:`CalibratedModel`."""
 
     numeric: _Numeric
@@ -119,9 +138,7 @@ class FastModel:
         )
         columns = tuple(source_feature(n) for n in transformer.get_feature_names_out())
         sources = tuple(dict.fromkeys(columns))
-        fold = np.zeros((len(columns), len(sources)))
-        for column, source in enumerate(columns):
-            fold[column, sources.index(source)] = 1.0
+        fold = _fold(columns, sources)
         estimator = pipeline[-1]
         tables = (
             None
@@ -164,14 +181,16 @@ class FastModel:
         n = len(numbers)
         return np.hstack([self.numeric.encode(numbers), self.categorical.encode(categories, n)])
 
-    def score(self, row: Mapping[str, Value]) -> tuple[float, dict[str, float]]:
-        """Calibrated probability and each feature's share of the calibrated log-odds."""
-        probabilities, parts = self.score_matrix(self.rows_matrix([row]))
-        return float(probabilities[0]), dict(zip(self.sources, parts[0].tolist(), strict=True))
-
     def score_matrix(self, matrix: Array) -> tuple[Array, Array]:
         """Probabilities (n) and contributions (n × :attr:`sources`) of transformed rows, with
         one pass through the model."""
+        parts, base = self.raw_contributions(matrix)
+        probabilities = expit(self.slope * (base + parts.sum(axis=1)) + self.intercept)
+        return np.asarray(probabilities, dtype=np.float64), (parts @ self.fold) * self.slope
+
+    def raw_contributions(self, matrix: Array) -> tuple[Array, Array]:
+        """The uncalibrated contributions of every encoded column (n × :attr:`columns`) and
+        the base value (n): they add up to the pipeline's log-odds."""
         if isinstance(self.estimator, LogisticRegression):
             parts = matrix * self.estimator.coef_[0]
             base = np.full(len(matrix), float(self.estimator.intercept_[0]))
@@ -184,8 +203,127 @@ class FastModel:
                 self.estimator.booster_.predict(matrix, pred_contrib=True), dtype=np.float64
             )
             parts, base = shap[:, :-1], shap[:, -1]
-        probabilities = expit(self.slope * (base + parts.sum(axis=1)) + self.intercept)
-        return np.asarray(probabilities, dtype=np.float64), (parts @ self.fold) * self.slope
+        return parts, base
+
+
+@dataclass(frozen=True)
+class FastStructural(_Scorer):
+    """One-row scoring with the exact arithmetic of a fitted :class:`StructuralModel`.
+
+    Its matrix holds the direct model's encoded columns, the promotion model's when they are
+    encoded differently, and last the raw distance to next year's Fase Ideal.
+    """
+
+    direct: FastModel
+    promotion: FastModel
+    # Both sub-models read the same columns encoded the same way: one encoded block.
+    shared: bool
+    weight: float
+    slope: float
+    intercept: float
+    thresholds: Array
+    sources: tuple[str, ...]
+    # 0/1 matrices from each sub-model's sources to :attr:`sources`.
+    direct_fold: Array
+    promotion_fold: Array
+    distance_source: int
+
+    @classmethod
+    def compile(cls, model: StructuralModel) -> FastStructural:
+        """Read the fitted parameters out of both pipelines."""
+        direct = FastModel.compile(model.direct)
+        promotion_model = model.promotion
+        promotion = FastModel.compile(
+            CalibratedModel(
+                promotion_model.pipeline,
+                1.0,
+                0.0,
+                promotion_model.numeric,
+                promotion_model.categorical,
+            )
+        )
+        # Passthrough numbers (trees) and the same category codes: the same encoded matrix.
+        shared = (
+            direct.numeric.medians is None
+            and promotion.numeric.medians is None
+            and direct.numeric.names == promotion.numeric.names
+            and direct.categorical == promotion.categorical
+        )
+        sources = tuple(dict.fromkeys([*direct.sources, *promotion.sources, DISTANCE]))
+        return cls(
+            direct,
+            promotion,
+            shared,
+            model.weight,
+            model.slope,
+            model.intercept,
+            np.asarray(promotion_model.thresholds, dtype=np.float64),
+            sources,
+            _fold(direct.sources, sources),
+            _fold(promotion.sources, sources),
+            sources.index(DISTANCE),
+        )
+
+    def rows_matrix(self, rows: Sequence[Mapping[str, Value]]) -> Array:
+        """The encoded rows of feature rows (few rows: one student)."""
+        distance = np.array([_number(row.get(DISTANCE)) for row in rows], dtype=np.float64)
+        blocks = [self.direct.rows_matrix(rows)]
+        if not self.shared:
+            blocks.append(self.promotion.rows_matrix(rows))
+        return np.hstack([*blocks, distance.reshape(-1, 1)])
+
+    def columns_matrix(self, columns: Columns) -> Array:
+        """The encoded rows of feature columns (a batch)."""
+        blocks = [self.direct.columns_matrix(columns)]
+        if not self.shared:
+            blocks.append(self.promotion.columns_matrix(columns))
+        distance = np.asarray(columns[DISTANCE], dtype=np.float64)
+        return np.hstack([*blocks, distance.reshape(-1, 1)])
+
+    def score_matrix(self, matrix: Array) -> tuple[Array, Array]:
+        """Probabilities (n) and contributions (n × :attr:`sources`), as
+        :meth:`StructuralModel.predict_proba` and :meth:`StructuralModel.contributions`."""
+        width = len(self.direct.columns)
+        direct_rows = matrix[:, :width]
+        promotion_rows = (
+            direct_rows if self.shared else matrix[:, width : width + len(self.promotion.columns)]
+        )
+        distance = matrix[:, -1]
+        direct_parts, direct_base = self.direct.raw_contributions(direct_rows)
+        promotion_parts, promotion_base = self.promotion.raw_contributions(promotion_rows)
+        direct_sources = (direct_parts @ self.direct.fold) @ self.direct_fold
+        promotion_sources = (promotion_parts @ self.promotion.fold) @ self.promotion_fold
+        known = ~np.isnan(distance)
+        steps = np.clip(np.where(known, distance, USUAL_STEP), 0, MAX_GAIN).astype(np.int64)
+        usual = self.thresholds[USUAL_STEP]
+        w = self.weight
+        blended = (1 - w) * direct_sources - w * promotion_sources
+        blended[:, self.distance_source] += w * (self.thresholds[steps] - usual)
+        blended_base = (1 - w) * direct_base - w * promotion_base + w * usual
+        structural = self.slope * (blended_base + blended.sum(axis=1)) + self.intercept
+        fallback = self.direct.slope * (direct_base + direct_parts.sum(axis=1))
+        fallback += self.direct.intercept
+        probabilities = expit(np.where(known, structural, fallback))
+        parts = np.where(known[:, None], blended * self.slope, direct_sources * self.direct.slope)
+        return np.asarray(probabilities, dtype=np.float64), parts
+
+
+FastScorer = FastModel | FastStructural
+
+
+def compile_scorer(model: CalibratedModel | StructuralModel) -> FastScorer:
+    """The fast scorer of a shipped model."""
+    if isinstance(model, StructuralModel):
+        return FastStructural.compile(model)
+    return FastModel.compile(model)
+
+
+def _fold(names: Sequence[str], into: Sequence[str]) -> Array:
+    """The 0/1 matrix adding columns ``names`` into the columns ``into``."""
+    fold = np.zeros((len(names), len(into)))
+    for row, name in enumerate(names):
+        fold[row, list(into).index(name)] = 1.0
+    return fold
 
 
 def _number(value: Value) -> float:

@@ -56,6 +56,11 @@ def metric_block(
         "precision_top20": top_precision,
         "recall_top20": top_recall,
         "new_lag_roc_auc": _auc(labels[on_track], scores[on_track]),
+        "new_lag_roc_auc_ci": bootstrap_auc_ci(
+            labels[on_track], scores[on_track], seed=seed, n_boot=n_boot
+        )
+        if len(np.unique(labels[on_track])) == 2
+        else None,
         "new_lag_n": int(on_track.sum()),
     }
 
@@ -163,24 +168,3 @@ def _over_resamples(
         if 0 < labels[index].sum() < len(index):
             values.append(statistic(index))
     return values
-
-
-def error_rates_by_group(
-    y: npt.ArrayLike, flagged: npt.ArrayLike, groups: npt.ArrayLike
-) -> dict[str, dict[str, Any]]:
-    """Miss rate (FNR) and false-alarm rate (FPR) per group, with the counts behind them."""
-    labels = np.asarray(y, dtype=np.int64)
-    flags = np.asarray(flagged, dtype=bool)
-    names = np.asarray(groups, dtype=object)
-    out: dict[str, dict[str, Any]] = {}
-    for name in sorted({str(g) for g in names}):
-        member = np.array([str(g) == name for g in names])
-        positives = member & (labels == 1)
-        negatives = member & (labels == 0)
-        out[name] = {
-            "n": int(member.sum()),
-            "positives": int(positives.sum()),
-            "fnr": float((~flags[positives]).mean()) if positives.any() else None,
-            "fpr": float(flags[negatives].mean()) if negatives.any() else None,
-        }
-    return out

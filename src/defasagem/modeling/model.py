@@ -114,20 +114,28 @@ class CalibratedModel:
         The shares plus the ``base`` column add up to the calibrated log-odds, so a reason
         "IEG baixo aumenta o risco" is the model's own arithmetic, not a global ranking.
         """
-        transform = self.pipeline[:-1]
-        estimator = self.pipeline[-1]
-        matrix = np.asarray(transform.transform(feature_frame(features)), dtype=np.float64)
-        if isinstance(estimator, LogisticRegression):
-            parts = matrix * estimator.coef_[0]
-            base = np.full(len(matrix), float(estimator.intercept_[0]))
-        else:
-            shap = np.asarray(estimator.predict(matrix, pred_contrib=True), dtype=np.float64)
-            parts, base = shap[:, :-1], shap[:, -1]
-        sources = [source_feature(n) for n in transform.get_feature_names_out()]
-        frame = pd.DataFrame(parts * self.slope, columns=sources, index=features.index)
-        grouped = frame.T.groupby(level=0, sort=False).sum().T
-        grouped["base"] = base * self.slope + self.intercept
-        return grouped
+        frame = pipeline_contributions(self.pipeline, features) * self.slope
+        frame["base"] += self.intercept
+        return frame
+
+
+def pipeline_contributions(pipeline: Pipeline, features: pd.DataFrame) -> pd.DataFrame:
+    """Each source feature's exact share of a pipeline's uncalibrated log-odds, plus ``base``
+    (the linear terms of a logistic regression, or LightGBM's TreeSHAP values)."""
+    transform = pipeline[:-1]
+    estimator = pipeline[-1]
+    matrix = np.asarray(transform.transform(feature_frame(features)), dtype=np.float64)
+    if isinstance(estimator, LogisticRegression):
+        parts = matrix * estimator.coef_[0]
+        base = np.full(len(matrix), float(estimator.intercept_[0]))
+    else:
+        shap = np.asarray(estimator.predict(matrix, pred_contrib=True), dtype=np.float64)
+        parts, base = shap[:, :-1], shap[:, -1]
+    sources = [source_feature(n) for n in transform.get_feature_names_out()]
+    frame = pd.DataFrame(parts, columns=sources, index=features.index)
+    grouped = frame.T.groupby(level=0, sort=False).sum().T
+    grouped["base"] = base
+    return grouped
 
 
 def source_feature(transformed: str) -> str:
@@ -143,18 +151,22 @@ def source_feature(transformed: str) -> str:
     return name.removeprefix("missingindicator_")
 
 
+def platt(margins: Array, labels: npt.ArrayLike) -> tuple[float, float]:
+    """Slope and intercept of the logistic map from ``margins`` to the labels (Platt)."""
+    fit = LogisticRegression(C=1e6).fit(margins.reshape(-1, 1), np.asarray(labels))
+    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+
+
 def fit_calibrated(
     make: PipelineFactory, pairs: pd.DataFrame, seed: int
 ) -> tuple[CalibratedModel, Array]:
     """Fit on all ``pairs`` and calibrate on their out-of-fold scores.
 
-    Returns the model and the calibrated out-of-fold probabilities of the training pairs.
+    Returns the model and the *uncalibrated* out-of-fold log-odds of the training pairs (the
+    calibrated probabilities are ``expit(slope · oof + intercept)``).
     """
     oof = out_of_fold_margins(make, pairs, seed)
-    platt = LogisticRegression(C=1e6).fit(oof.reshape(-1, 1), pairs[LABEL])
-    slope, intercept = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+    slope, intercept = platt(oof, pairs[LABEL])
     numeric, categorical = usable_columns(pairs)
     pipeline = make(numeric, categorical).fit(feature_frame(pairs), pairs[LABEL])
-    model = CalibratedModel(pipeline, slope, intercept, numeric, categorical)
-    probabilities = np.asarray(expit(slope * oof + intercept), dtype=np.float64)
-    return model, probabilities
+    return CalibratedModel(pipeline, slope, intercept, numeric, categorical), oof

@@ -16,18 +16,21 @@ The window decides, on training years only, whether the old transitions help.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from defasagem.errors import DefasagemError
 from defasagem.features import LABEL, RISK_DIRECTION
-from defasagem.modeling.candidates import TrainingConfig, build_pipeline
+from defasagem.modeling.candidates import STRUCTURAL, Candidate, TrainingConfig, build_pipeline
 from defasagem.modeling.model import (
     PipelineFactory,
     feature_frame,
@@ -35,6 +38,8 @@ from defasagem.modeling.model import (
     margin,
     usable_columns,
 )
+from defasagem.modeling.promotion import DISTANCE
+from defasagem.modeling.structural import NotLearnableError, StructuralParts, fit_parts
 from defasagem.ptbr import number
 
 # "recente": only the transition just before the one predicted; "todas": every earlier one.
@@ -63,8 +68,27 @@ class Setting:
 
     def label(self) -> str:
         """``"gradient_boosting (lightgbm), janela todas: learning_rate=0,03, ..."``."""
+        if self.kind == STRUCTURAL:
+            base = self.base()
+            params = ", ".join(f"{k}={v}" for k, v in sorted(base.params.items()))
+            text = (
+                f"{self.candidate} ({self.kind}), janela {self.window}: "
+                f"weight={self.params['weight']} com {base.candidate} ({base.kind}: {params})"
+            )
+            return text.replace(".", ",")
         params = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
         return f"{self.candidate} ({self.kind}), janela {self.window}: {params}".replace(".", ",")
+
+    def base(self) -> Setting:
+        """The direct setting a structural one blends with (same window)."""
+        base = self.params["base"]
+        return Setting(base["candidate"], base["kind"], base["params"], self.window)
+
+    def key(self) -> tuple[str, str, str]:
+        """What identifies a setting across validation transitions: a structural setting's
+        base is chosen again on each one, so it is known by its weight alone."""
+        params = {"weight": self.params["weight"]} if self.kind == STRUCTURAL else self.params
+        return (self.candidate, repr(sorted(params.items())), self.window)
 
     def describe(self) -> dict[str, Any]:
         """JSON form for metrics.json and metadata.json."""
@@ -78,28 +102,108 @@ class Setting:
 
 @dataclass(frozen=True)
 class Trial:
-    """Validation scores of one setting."""
+    """Validation scores of one setting on one validation transition."""
 
     setting: Setting
     out_of_time_auc: float | None
-    grouped_cv_auc: float
+    grouped_cv_auc: float | None
     # Features whose learned effect contradicts RISK_DIRECTION (e.g. higher IEG → more risk).
     wrong_direction: tuple[str, ...] = ()
 
     @property
-    def score(self) -> float:
-        """Selection score: mean of the validation AUCs that exist."""
+    def score(self) -> float | None:
+        """Selection score: mean of the validation AUCs that exist (None without any)."""
         values = [v for v in (self.out_of_time_auc, self.grouped_cv_auc) if v is not None]
-        return float(np.mean(values))
+        return float(np.mean(values)) if values else None
+
+    def describe(self) -> dict[str, Any]:
+        """JSON form for metrics.json."""
+        return {
+            **self.setting.describe(),
+            "out_of_time_roc_auc": self.out_of_time_auc,
+            "grouped_cv_roc_auc": self.grouped_cv_auc,
+            "score": self.score,
+            "wrong_direction": list(self.wrong_direction),
+        }
+
+
+# How a setting is picked from its validation scores; "media" is the rule that chooses, the
+# other two are reported to show how each would have held over time (regret).
+CRITERIA: dict[str, Callable[[Trial], float | None]] = {
+    "media": lambda t: t.score,
+    "fora_do_tempo": lambda t: t.out_of_time_auc,
+    "validacao_cruzada": lambda t: t.grouped_cv_auc,
+}
+
+
+def comparable(trials: tuple[Trial, ...]) -> list[Trial]:
+    """The trials with every figure the others have: one without an out-of-time score where
+    the rest has one (a learned weight with nothing to learn from) is not comparable."""
+    return [
+        t
+        for t in trials
+        if all(
+            getattr(t, name) is not None or all(getattr(u, name) is None for u in trials)
+            for name in ("out_of_time_auc", "grouped_cv_auc")
+        )
+    ]
+
+
+def pick(trials: tuple[Trial, ...], criterion: str = "media") -> Trial | None:
+    """The best trial by ``criterion`` among those whose effects respect RISK_DIRECTION (all,
+    if none does); the first of equal scores (the simpler candidates come first)."""
+    value = CRITERIA[criterion]
+    scored = [t for t in comparable(trials) if value(t) is not None]
+    sensible = [t for t in scored if not t.wrong_direction] or scored
+    return max(sensible, key=lambda t: float(value(t) or 0.0), default=None)
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The chosen setting and every trial behind it."""
+    """The chosen setting, every trial behind it, and the earlier validations."""
 
     best: Setting
     validation_year: int
     trials: tuple[Trial, ...]
+    # Trials on the training transitions before the validation one that can validate too.
+    earlier: tuple[tuple[int, tuple[Trial, ...]], ...] = ()
+
+    def regret(self) -> list[dict[str, Any]]:
+        """For each earlier validation and criterion: the pick there, its score on the latest
+        validation, and how far it falls from the best setting on the latest."""
+        out = []
+        latest = {t.setting.key(): t for t in self.trials}
+        for year, trials in self.earlier:
+            for criterion, value in CRITERIA.items():
+                chosen = pick(trials, criterion)
+                judge = pick(self.trials, criterion)
+                if chosen is None or judge is None:
+                    continue
+                later = latest.get(chosen.setting.key())
+                later_value = None if later is None else value(later)
+                best_value = value(judge)
+                # The best among the settings the earlier transition could score at all (a
+                # structural one cannot be scored without birth dates).
+                scored = {t.setting.key() for t in trials if value(t) is not None}
+                comparable = pick(
+                    tuple(t for t in self.trials if t.setting.key() in scored), criterion
+                )
+                comparable_value = None if comparable is None else value(comparable)
+                out.append(
+                    {
+                        "criterion": criterion,
+                        "picked_on": transition_name(year),
+                        "judged_on": transition_name(self.validation_year),
+                        "picked": chosen.setting.describe(),
+                        "picked_score_later": later_value,
+                        "best_later": judge.setting.describe(),
+                        "best_score_later": best_value,
+                        "regret": _difference(best_value, later_value),
+                        "best_comparable_score_later": comparable_value,
+                        "regret_comparable": _difference(comparable_value, later_value),
+                    }
+                )
+        return out
 
     def describe(self) -> dict[str, Any]:
         """JSON form for metrics.json."""
@@ -110,17 +214,22 @@ class Selection:
                 "configurações cujos efeitos respeitam o bom senso pedagógico (RISK_DIRECTION)"
             ),
             "chosen": self.best.describe(),
-            "trials": [
-                {
-                    **t.setting.describe(),
-                    "out_of_time_roc_auc": t.out_of_time_auc,
-                    "grouped_cv_roc_auc": t.grouped_cv_auc,
-                    "score": t.score,
-                    "wrong_direction": list(t.wrong_direction),
-                }
-                for t in self.trials
+            "trials": _described(self.trials),
+            "earlier_validations": [
+                {"transition": transition_name(year), "trials": _described(trials)}
+                for year, trials in self.earlier
             ],
+            "regret": self.regret(),
         }
+
+
+def _described(trials: tuple[Trial, ...]) -> list[dict[str, Any]]:
+    eligible = comparable(trials)
+    return [{**t.describe(), "comparable": t in eligible} for t in trials]
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
 
 
 def transition_name(year: int) -> str:
@@ -143,11 +252,38 @@ def window_pairs(pairs: pd.DataFrame, before: int, window: str) -> pd.DataFrame:
 
 
 def settings(config: TrainingConfig, windows: tuple[str, ...] = WINDOWS) -> Iterator[Setting]:
-    """Every setting of the configured grids and windows."""
+    """Every setting of the configured direct grids and windows (structural settings depend
+    on the direct trials: :func:`structural_settings`)."""
     for candidate in config.candidates:
+        if candidate.kind == STRUCTURAL:
+            continue
         for params in candidate.settings():
             for window in windows:
                 yield Setting(candidate.name, candidate.kind, params, window)
+
+
+def structural_settings(
+    candidate: Candidate, direct: list[Trial], windows: tuple[str, ...]
+) -> Iterator[Setting]:
+    """A structural candidate's settings: each weight over the best trial of its base
+    candidate in the same window."""
+    for window in windows:
+        base = pick(
+            tuple(
+                t
+                for t in direct
+                if t.setting.candidate == candidate.grid["base"][0] and t.setting.window == window
+            )
+        )
+        if base is None:
+            continue
+        described = {
+            "candidate": base.setting.candidate,
+            "kind": base.setting.kind,
+            "params": base.setting.params,
+        }
+        for weight in candidate.grid["weight"]:
+            yield Setting(candidate.name, STRUCTURAL, {"weight": weight, "base": described}, window)
 
 
 def check_both_classes(pairs: pd.DataFrame, what: str) -> None:
@@ -167,7 +303,12 @@ def select(
     config: TrainingConfig,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Selection:
-    """Choose the setting with the best validation score; ``test_year`` pairs are never read."""
+    """Choose the setting with the best validation score; ``test_year`` pairs are never read.
+
+    The latest training transition chooses; each earlier one that can validate (it has an
+    earlier transition to train on, and both outcomes) is scored the same way, so the
+    selection rule's regret over time is on record.
+    """
     training = pairs[pairs["ano"] < test_year]
     years = transition_years(training)
     if not years:
@@ -186,25 +327,134 @@ def select(
             "sem transição anterior à de validação: só a validação cruzada por aluno pontua "
             "(fora do tempo: —), e o treino usa todas as transições"
         )
-    trials = []
+    wrong: dict[tuple[str, str, str], tuple[str, ...]] = {}
     for setting in settings(config, windows):
-        trial = Trial(
-            setting,
-            _out_of_time_auc(training, validation, setting, config.seed),
-            _grouped_cv_auc(training, validation, setting, config.seed),
-            _wrong_direction(window_pairs(pairs, test_year, setting.window), setting, config.seed),
+        wrong[setting.key()] = _wrong_direction(
+            window_pairs(pairs, test_year, setting.window), setting, config.seed
         )
+    trials = _validate(training, validation_year, config, windows, wrong, progress)
+    earlier = []
+    for year in years[1:-1]:
+        chunk = training[training["ano"] == year]
+        if min(int(chunk[LABEL].sum()), len(chunk) - int(chunk[LABEL].sum())) < MIN_CLASS:
+            continue
+        progress(f"validação anterior {transition_name(year)} (para o arrependimento):")
+        earlier.append(
+            (
+                year,
+                _validate(
+                    training[training["ano"] <= year], year, config, windows, wrong, progress
+                ),
+            )
+        )
+    best = pick(trials)
+    assert best is not None  # every direct trial has a grouped-CV score
+    return Selection(best.setting, validation_year, trials, tuple(earlier))
+
+
+def _validate(
+    training: pd.DataFrame,
+    year: int,
+    config: TrainingConfig,
+    windows: tuple[str, ...],
+    wrong: dict[tuple[str, str, str], tuple[str, ...]],
+    progress: Callable[[str], None],
+) -> tuple[Trial, ...]:
+    """Every setting scored on validation transition ``year`` (``training``: pairs up to it).
+
+    Settings are independent, so they run in parallel (one LightGBM thread each); the trials
+    come back in the configuration's order, so the choice does not depend on the timing.
+    """
+    seed = config.seed
+    trials: list[Trial] = []
+
+    def report(trial: Trial) -> None:
         trials.append(trial)
         against = f"; contraria o bom senso em {', '.join(trial.wrong_direction)}"
         progress(
-            f"{setting.label()} → ROC-AUC fora do tempo {number(trial.out_of_time_auc)}, "
+            f"{trial.setting.label()} → ROC-AUC fora do tempo {number(trial.out_of_time_auc)}, "
             f"CV por aluno {number(trial.grouped_cv_auc)}"
             + (against if trial.wrong_direction else "")
         )
-    sensible = [t for t in trials if not t.wrong_direction] or trials
-    # max() keeps the first of equal scores: the simpler candidates come first in the config.
-    best = max(sensible, key=lambda t: t.score)
-    return Selection(best.setting, validation_year, tuple(trials))
+
+    with Parallel(n_jobs=jobs()) as parallel:
+        direct = list(settings(config, windows))
+        scores = parallel(delayed(_direct_trial)(training, year, s, seed) for s in direct)
+        for setting, (oot, cv) in zip(direct, scores, strict=True):
+            report(Trial(setting, oot, cv, wrong[setting.key()]))
+        groups = [
+            group
+            for candidate in config.candidates
+            if candidate.kind == STRUCTURAL
+            for window in windows
+            if (group := list(structural_settings(candidate, trials, (window,))))
+        ]
+        results = parallel(delayed(_structural_trials)(training, year, g, config) for g in groups)
+        for group, group_scores in zip(groups, results, strict=True):
+            for setting, (oot, cv) in zip(group, group_scores, strict=True):
+                report(Trial(setting, oot, cv))
+    return tuple(trials)
+
+
+def jobs() -> int:
+    """Worker processes for the selection: ``DEFASAGEM_JOBS``, else one per core."""
+    value = os.environ.get("DEFASAGEM_JOBS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else os.cpu_count() or 1
+
+
+Scores = tuple[float | None, float | None]
+# Scores held-out pairs from a split's training pairs (the split's index keys the caches).
+Scorer = Callable[[pd.DataFrame, pd.DataFrame, int], npt.NDArray[np.float64] | None]
+
+
+def _direct_trial(training: pd.DataFrame, year: int, setting: Setting, seed: int) -> Scores:
+    validation = training[training["ano"] == year]
+
+    def score(train: pd.DataFrame, held: pd.DataFrame, split: int) -> npt.NDArray[np.float64]:
+        return margin(_fit(setting, train, seed), held)
+
+    return (
+        _out_of_time_auc(training, validation, setting.window, score),
+        _grouped_cv_auc(training, validation, setting.window, score, seed),
+    )
+
+
+def _structural_trials(
+    training: pd.DataFrame, year: int, group: list[Setting], config: TrainingConfig
+) -> list[Scores]:
+    """The scores of a structural candidate's weights in one window; the sub-models are fit
+    once per split and shared by every weight."""
+    validation = training[training["ano"] == year]
+    if validation[DISTANCE].isna().all():
+        # No birth dates in this transition (2020–2021): the structural part never applies,
+        # and the scores would be the base setting's. Not comparable.
+        return [(None, None) for _ in group]
+    base = group[0].base()
+    parts: dict[int, StructuralParts] = {}
+    out = []
+    for setting in group:
+        weight = setting.params["weight"]
+
+        def score(
+            train: pd.DataFrame, held: pd.DataFrame, split: int, weight: float | str = weight
+        ) -> npt.NDArray[np.float64] | None:
+            if split not in parts:
+                parts[split] = fit_parts(
+                    base.factory(config.seed), config.promotion or {}, train, config.seed
+                )
+            try:
+                model, _ = parts[split].with_weight(weight, train[LABEL])
+            except NotLearnableError:
+                return None  # this split cannot score the setting: not comparable here
+            return model.predict_proba(held)
+
+        out.append(
+            (
+                _out_of_time_auc(training, validation, setting.window, score),
+                _grouped_cv_auc(training, validation, setting.window, score, config.seed),
+            )
+        )
+    return out
 
 
 def _wrong_direction(train: pd.DataFrame, setting: Setting, seed: int) -> tuple[str, ...]:
@@ -231,27 +481,35 @@ def _fit(setting: Setting, train: pd.DataFrame, seed: int) -> Pipeline:
     return pipeline.fit(feature_frame(train), train[LABEL])
 
 
+# The split index of the out-of-time fit (grouped-CV folds are 0, 1, ...).
+OUT_OF_TIME = -1
+
+
 def _out_of_time_auc(
-    training: pd.DataFrame, validation: pd.DataFrame, setting: Setting, seed: int
+    training: pd.DataFrame, validation: pd.DataFrame, window: str, score: Scorer
 ) -> float | None:
-    train = window_pairs(training, int(validation["ano"].iloc[0]), setting.window)
+    train = window_pairs(training, int(validation["ano"].iloc[0]), window)
     if train.empty or train[LABEL].nunique() < 2:
         return None
-    return float(roc_auc_score(validation[LABEL], margin(_fit(setting, train, seed), validation)))
+    scores = score(train, validation, OUT_OF_TIME)
+    return None if scores is None else float(roc_auc_score(validation[LABEL], scores))
 
 
 def _grouped_cv_auc(
-    training: pd.DataFrame, validation: pd.DataFrame, setting: Setting, seed: int
-) -> float:
-    extra = window_pairs(training, int(validation["ano"].iloc[0]), setting.window)
-    if setting.window == "recente":
+    training: pd.DataFrame, validation: pd.DataFrame, window: str, score: Scorer, seed: int
+) -> float | None:
+    extra = window_pairs(training, int(validation["ano"].iloc[0]), window)
+    if window == "recente":
         extra = extra.iloc[0:0]  # the validation transition is itself the most recent one
     aucs: list[float] = []
-    for fit_rows, held_rows in grouped_folds(validation["ra"], seed):
+    for split, (fit_rows, held_rows) in enumerate(grouped_folds(validation["ra"], seed)):
         held = validation.iloc[held_rows]
         # Earlier years of the held-out students stay out too: folds are by student.
         train = pd.concat([validation.iloc[fit_rows], extra[~extra["ra"].isin(held["ra"])]])
         if held[LABEL].nunique() < 2:
             continue
-        aucs.append(float(roc_auc_score(held[LABEL], margin(_fit(setting, train, seed), held))))
-    return float(np.mean(aucs))
+        scores = score(train, held, split)
+        if scores is None:
+            return None
+        aucs.append(float(roc_auc_score(held[LABEL], scores)))
+    return float(np.mean(aucs)) if aucs else None

@@ -41,7 +41,9 @@ from defasagem.modeling.evaluation import (
     fit_run,
     score_transition,
 )
+from defasagem.modeling.gender import gender_decision, without_gender
 from defasagem.modeling.metrics import metric_block
+from defasagem.modeling.promotion import GAIN, phases_gained
 from defasagem.modeling.selection import (
     Selection,
     check_both_classes,
@@ -98,6 +100,8 @@ def train(
     with stage("regras da Fase Ideal e pares (t, t+1)"):
         rules = learn_rules(table)
         pairs = build_pairs(table, rules)
+        # The promotion sub-model's target: a t+1 fact, never an input (FEATURES guards that).
+        pairs[GAIN] = phases_gained(table, pairs)
         years = transition_years(pairs)
         if len(years) < 2:
             raise DefasagemError(
@@ -115,8 +119,10 @@ def train(
     with stage(f"seleção em transições de treino (teste {transition_name(test_year)} intocado)"):
         selection = select(pairs, test_year, config, lambda m: progress(f"    {m}"))
         progress(f"  escolhido: {selection.best.label()}")
+    with stage("gênero como entrada (decisão em anos de treino)"):
+        gender, model_pairs = _decide_gender(pairs, selection, config, progress)
     with stage(f"avaliação no teste {transition_name(test_year)}"):
-        run = fit_run(pairs, test_year, selection.best, config)
+        run = fit_run(model_pairs, test_year, selection.best, config)
         test = pairs[pairs["ano"] == test_year]
         check_both_classes(test, f"transição de teste {transition_name(test_year)}")
         scores = score_transition(run, test, config.threshold_share)
@@ -124,11 +130,13 @@ def train(
         scenario = _next_rule_scenario(table, rules, test_year, run, config)
     with stage("backtests"):
         backtests = [
-            backtest(pairs, y, selection.best, config, validation_year=selection.validation_year)
+            backtest(
+                model_pairs, y, selection.best, config, validation_year=selection.validation_year
+            )
             for y in years[1:]
         ]
     with stage("modelo final (todas as transições)"):
-        shipped = fit_run(pairs, test_year + 1, selection.best, config)
+        shipped = fit_run(model_pairs, test_year + 1, selection.best, config)
     auc = evaluation["model"]["roc_auc"]
     metrics = {
         "label": LABEL_DEFINITION,
@@ -136,6 +144,7 @@ def train(
         **evaluation,
         "backtests": backtests,
         "selection": selection.describe(),
+        "gender_as_input": gender,
         "scenario_next_year_rule_known": scenario,
         "leakage_alarm": auc is not None and auc > LEAKAGE_ALARM_AUC,
         "shipped_model": {
@@ -159,12 +168,28 @@ def train(
             model=shipped.model,
             metadata=metadata,
             metrics=metrics,
-            schema=_schema(shipped.train),
-            reference=_reference(shipped, table, scoring_rule),
+            schema=_schema(pairs.loc[shipped.train.index]),
+            reference=_reference(shipped, pairs, table, scoring_rule),
             write_card=lambda folder: write_card(folder, metrics, metadata, run, scores),
         )
     progress(f"Treino concluído em {number(time.perf_counter() - started, 1)} s.")
     return TrainingResult(out, metrics, selection)
+
+
+def _decide_gender(
+    pairs: pd.DataFrame, selection: Selection, config: TrainingConfig, progress: Progress
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The gender decision and the pairs the models are then fit on (evaluation and fairness
+    keep reading the recorded gender)."""
+    gender = gender_decision(pairs, selection.validation_year, selection.best, config)
+    difference = gender["roc_auc_difference_with_minus_without"]
+    low, high = difference["ci"]
+    progress(
+        f"  ROC-AUC com − sem gênero: {number(difference['gain'], sign=True)} (IC "
+        f"{number(low, sign=True)} a {number(high, sign=True)}) → "
+        + ("mantido como entrada" if gender["keep"] else "retirado das entradas")
+    )
+    return gender, pairs if gender["keep"] else without_gender(pairs)
 
 
 def learn_rules(table: pd.DataFrame) -> dict[int, IdealPhaseRule]:
@@ -289,7 +314,7 @@ def _schema(train: pd.DataFrame) -> dict[str, Any]:
 
 
 def _reference(
-    shipped: FittedRun, table: pd.DataFrame, scoring_rule: IdealPhaseRule
+    shipped: FittedRun, pairs: pd.DataFrame, table: pd.DataFrame, scoring_rule: IdealPhaseRule
 ) -> pd.DataFrame:
     """The rows drift monitoring compares traffic with, without identifiers.
 
@@ -298,7 +323,9 @@ def _reference(
     bundle's rule, the shipped model; no label yet): the population the API serves first, hence
     the default reference of ``defasagem drift``.
     """
-    training = shipped.train.loc[:, ["ano", *FEATURES, LABEL]].reset_index(drop=True)
+    # The recorded values (gender included, even when the model does not read it).
+    rows = pairs.loc[shipped.train.index]
+    training = rows.loc[:, ["ano", *FEATURES, LABEL]].reset_index(drop=True)
     training["probabilidade"] = shipped.train_probabilities
     latest = int(table["ano"].max())
     features = year_features(table, latest, scoring_rule)
