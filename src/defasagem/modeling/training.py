@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from defasagem.data.ingest import ingest_files
 from defasagem.errors import DefasagemError
@@ -47,6 +48,7 @@ from defasagem.modeling.promotion import GAIN, phases_gained
 from defasagem.modeling.selection import (
     Selection,
     check_both_classes,
+    jobs,
     select,
     transition_name,
     transition_years,
@@ -129,12 +131,7 @@ def train(
         evaluation = evaluate_test(run, scores, config)
         scenario = _next_rule_scenario(table, rules, test_year, run, config)
     with stage("backtests"):
-        backtests = [
-            backtest(
-                model_pairs, y, selection.best, config, validation_year=selection.validation_year
-            )
-            for y in years[1:]
-        ]
+        backtests = _backtests(model_pairs, years[1:], selection, config)
     with stage("modelo final (todas as transições)"):
         shipped = fit_run(model_pairs, test_year + 1, selection.best, config)
     auc = evaluation["model"]["roc_auc"]
@@ -174,6 +171,22 @@ def train(
         )
     progress(f"Treino concluído em {number(time.perf_counter() - started, 1)} s.")
     return TrainingResult(out, metrics, selection)
+
+
+def _backtests(
+    pairs: pd.DataFrame, years: list[int], selection: Selection, config: TrainingConfig
+) -> list[dict[str, Any]]:
+    """The chosen setting's backtest on each of ``years``: independent fits, one worker each
+    (the results come back in the years' order)."""
+    with Parallel(n_jobs=min(jobs(), len(years))) as parallel:
+        return list(
+            parallel(
+                delayed(backtest)(
+                    pairs, y, selection.best, config, validation_year=selection.validation_year
+                )
+                for y in years
+            )
+        )
 
 
 def _decide_gender(
