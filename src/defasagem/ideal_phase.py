@@ -211,7 +211,7 @@ def read_rule_file(path: Path) -> IdealPhaseRule:
 def parse_rule(content: bytes, name: str) -> IdealPhaseRule:
     """A rule table sent as bytes (an upload); errors name ``name``."""
     try:
-        text = content.decode("utf-8")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DefasagemError(f"{name}: {RULE_FILE_WHAT} não está em UTF-8.") from None
     return _rule_from(parse_toml(text, name, RULE_FILE_WHAT), name)

@@ -232,7 +232,7 @@ def scoring_rule(
     """The ideal-phase rule known at ``year``: the operator's, else the year's own, else the
     bundle's (learned from the latest training year)."""
     if explicit is not None:
-        return explicit, "do arquivo informado (--rule ou envio da planilha)"
+        return explicit, "do arquivo de regra informado"
     try:
         own = fit_rule(table, year)
     except DefasagemError:

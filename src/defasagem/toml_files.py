@@ -16,7 +16,7 @@ _WHERE = re.compile(r"at line (\d+)")
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     """The parsed file; ``what`` says what it is ("arquivo de configuração")."""
     try:
-        return parse_toml(path.read_text(encoding="utf-8"), str(path), what)
+        return parse_toml(path.read_text(encoding="utf-8-sig"), str(path), what)
     except FileNotFoundError:
         raise DefasagemError(f"{path}: {what} não encontrado.") from None
     except IsADirectoryError:

@@ -291,12 +291,18 @@ def test_the_coordinator_can_score_with_the_rule_the_ngo_decided(
     page = client.get("/").get_data(as_text=True)
     assert 'name="regra" type="radio" value="aprendida" checked' in page
     assert '<label for="arquivo_regra">' in page
-    learned = (settings.model_dir / "ideal_phase_rule.toml").read_text(encoding="utf-8")
+    assert 'href="/modelo/regra.toml"' in page
+    download = client.get("/modelo/regra.toml")
+    assert download.status_code == 200
+    assert "attachment" in download.headers["Content-Disposition"]
+    learned = download.get_data(as_text=True)
+    assert learned == (settings.model_dir / "ideal_phase_rule.toml").read_text(encoding="utf-8")
     # The NGO moves every minimum age one year up: more students are ahead of their ideal phase.
     ages = re.search(r"lowest_age = \[([^\]]*)\]", learned)
     assert ages is not None
     later = ", ".join(str(int(a) + 1) for a in ages.group(1).split(","))
-    decided = learned.replace(ages.group(0), f"lowest_age = [{later}]").encode()
+    # Saved by a Windows editor: with a UTF-8 byte-order mark.
+    decided = learned.replace(ages.group(0), f"lowest_age = [{later}]").encode("utf-8-sig")
     workbook = synthetic_workbook.read_bytes()
     status, _, default = post_with_rule(client, workbook, "aprendida", None)
     assert status == 303
@@ -307,7 +313,7 @@ def test_the_coordinator_can_score_with_the_rule_the_ngo_decided(
     default_page = client.get(default).get_data(as_text=True)
     ruled_page = client.get(ruled).get_data(as_text=True)
     assert "Fase Ideal do ano seguinte pela regra aprendida das linhas de 2024" in default_page
-    assert "pela regra do arquivo informado" in ruled_page
+    assert "pela regra do arquivo de regra informado" in ruled_page
 
     # A later rule lowers next year's ideal phase: the list's risks go down.
     def mean_risk(page: str) -> float:
@@ -321,7 +327,9 @@ def test_the_coordinator_can_score_with_the_rule_the_ngo_decided(
     ("choice", "rule", "status", "message"),
     [
         ("arquivo", None, 400, "campo arquivo_regra: escolha o arquivo .toml"),
-        ("outra", None, 400, "campo regra: valor desconhecido 'outra'"),
+        ("outra", None, 400, "campo regra: valor desconhecido (outra)"),
+        ("aprendida", (b"x = 1", "r.toml"), 400, "um arquivo de regra foi anexado"),
+        ("arquivo", (b"PK", "pede.xlsx"), 400, "pede.xlsx não é um arquivo de regra (.toml)"),
         (
             "arquivo",
             (b"lowest_age = [", "r.toml"),
@@ -360,6 +368,6 @@ def test_model_page_shows_the_fairness_audit_gender_and_rule(client: FlaskClient
     assert "Ordenação no grupo (ROC-AUC)" in page
     assert "Fase 0–2" in page
     assert "novos (sem avaliação no ano anterior)" in page
-    assert "de 0,8–1,25)" in page
-    assert "A Fase Ideal do ano que vem é calculada pela regra aprendida de" in page
+    assert "de 0,8–1,25" in page
+    assert "senão a regra do modelo (de 2024)" in page
     assert ("O gênero entra no cálculo" in page) != ("O gênero não entra no cálculo" in page)

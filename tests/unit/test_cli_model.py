@@ -53,10 +53,7 @@ def test_predict_with_a_rule_file(
     rule = synthetic_bundle / "ideal_phase_rule.toml"
     args = ["predict", "--model", str(synthetic_bundle), "--data", str(synthetic_workbook)]
     assert main([*args, "--out", str(tmp_path / "r.csv"), "--rule", str(rule)]) == 0
-    assert (
-        "Regra da Fase Ideal: do arquivo informado (--rule ou envio da planilha)."
-        in capsys.readouterr().out
-    )
+    assert "Regra da Fase Ideal: do arquivo de regra informado." in capsys.readouterr().out
 
 
 def test_predict_refuses_a_folder_that_is_not_a_model(

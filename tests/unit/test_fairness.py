@@ -147,14 +147,15 @@ def test_the_words_tell_base_rates_from_a_worse_ranking() -> None:
 
 
 def test_ratio_text() -> None:
-    assert ratio_text({"ratio_to_reference": 1.0, "ratio_ci": None}) == "referência"
+    assert ratio_text({"ratio_to_reference": 1.0, "ratio_ci": None}, reference=True) == "referência"
+    # A small group with the reference's rate is not the reference.
+    equal = {"ratio_to_reference": 1.0, "ratio_ci": [0.5, 1.6], "within_acceptable": True}
+    assert ratio_text(equal, cases=30) == "1,00 (dentro de 0,8–1,25; o IC inclui 1)"
     assert ratio_text({"ratio_to_reference": None, "ratio_ci": [0.1, 0.2]}) == "—"
     small = {"ratio_to_reference": 0.0, "ratio_ci": [0.0, 0.0], "within_acceptable": False}
-    assert ratio_text(small, n=5) == "grupo pequeno"
-    shown = ratio_text(
-        {"ratio_to_reference": 1.4, "ratio_ci": [1.1, 1.7], "within_acceptable": False}
-    )
-    assert shown == "1,40 (fora de 0,8–1,25)"
+    assert ratio_text(small, cases=3) == "poucos casos"
+    far = {"ratio_to_reference": 1.4, "ratio_ci": [1.1, 1.7], "within_acceptable": False}
+    assert ratio_text(far, cases=40) == "1,40 (fora de 0,8–1,25)"
 
 
 CONFIG = training_config(

@@ -115,7 +115,7 @@ def test_a_single_year_file_without_history_is_scored_with_the_bundles_rule(
     assert "o arquivo não traz 2022" in notes[1]
     explicit = IdealPhaseRule(2023, 12, 31, (8, 10, 12, 14, 15, 16, 17, 18), 1.0, 0)
     again = score_year(bundle, ingest_files([book]).table, rule=explicit)
-    assert again.rule_source == "do arquivo informado (--rule ou envio da planilha)"
+    assert again.rule_source == "do arquivo de regra informado"
 
 
 def test_a_year_with_nobody_to_score_is_an_error(bundle: Bundle, tmp_path: Path) -> None:

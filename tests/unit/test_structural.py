@@ -3,6 +3,7 @@ selection that scores it."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,7 +23,9 @@ from defasagem.modeling.candidates import (
     build_pipeline,
     load_config,
 )
+from defasagem.modeling.evaluation import fit_setting
 from defasagem.modeling.fast_path import FastStructural, compile_scorer
+from defasagem.modeling.model import CalibratedModel
 from defasagem.modeling.promotion import DISTANCE, GAIN, phases_gained
 from defasagem.modeling.selection import Setting, select
 from defasagem.modeling.structural import NotLearnableError, fit_parts, fit_structural
@@ -143,6 +146,30 @@ def test_a_learned_weight_stacks_the_out_of_fold_log_odds(pairs: pd.DataFrame) -
     without = fit_parts(factory("lightgbm", PARAMS), PARAMS, old, seed=0)
     with pytest.raises(NotLearnableError, match="aprendido"):
         without.with_weight(LEARNED, old[LABEL])
+
+
+def test_a_stack_with_a_negative_weight_is_refused(pairs: pd.DataFrame) -> None:
+    parts = fit_parts(factory("lightgbm", PARAMS), PARAMS, pairs, seed=0)
+    # A direct part that ranks backwards: the stack would give it a negative coefficient.
+    backwards = dataclasses.replace(parts, direct_oof=-parts.direct_oof * 5)
+    with pytest.raises(NotLearnableError, match="peso negativo"):
+        backwards.with_weight(LEARNED, pairs[LABEL])
+
+
+def test_a_final_fit_without_birth_dates_falls_back_to_the_direct_base(
+    pairs: pd.DataFrame,
+) -> None:
+    config = training_config(
+        Candidate("gbm", "lightgbm", {"n_estimators": [20], "num_leaves": [4]}), promotion=PARAMS
+    )
+    base = {"candidate": "gbm", "kind": "lightgbm", "params": {"n_estimators": 20, "num_leaves": 4}}
+    learned = Setting("estrutural", "structural", {"weight": LEARNED, "base": base})
+    old = pairs.assign(**{DISTANCE: np.nan})
+    model, oof = fit_setting(learned, old, config)
+    assert isinstance(model, CalibratedModel)
+    direct, _ = fit_setting(learned.base(), old, config)
+    np.testing.assert_allclose(model.predict_proba(old), direct.predict_proba(old))
+    assert oof.shape == (len(old),)
 
 
 def test_pairs_without_the_gain_are_refused(pairs: pd.DataFrame) -> None:

@@ -28,6 +28,7 @@ from defasagem.features import DESCRIPTIONS
 from defasagem.files import describe_os_error
 from defasagem.ideal_phase import IdealPhaseRule, parse_rule
 from defasagem.modeling.bundle import Bundle
+from defasagem.modeling.card import RULE_FILE
 from defasagem.modeling.fairness_text import (
     GROUPING_TITLES,
     group_name,
@@ -105,26 +106,12 @@ def register(
                 "PEDE em .xlsx ou .csv.",
                 415,
             )
-        choice = request.form.get("regra", "aprendida")
-        if choice not in RULE_CHOICES:
-            return home(
-                f"campo regra: valor desconhecido {choice[:40]!r} (use aprendida ou arquivo).", 400
-            )
-        rule_file = request.files.get("arquivo_regra")
-        if choice == "arquivo" and (rule_file is None or not rule_file.filename):
-            return home(
-                "campo arquivo_regra: escolha o arquivo .toml com a regra da Fase Ideal decidida "
-                "pela ONG, ou marque a regra aprendida.",
-                400,
-            )
         try:
-            rule = (
-                parse_rule(rule_file.stream.read(), secure_filename(rule_file.filename) or "regra")
-                if choice == "arquivo" and rule_file is not None and rule_file.filename
-                else None
-            )
+            rule = _chosen_rule()
             scored = _score_upload(bundle, sent.stream.read(), sent.filename, rule)
-        except DefasagemError as exc:
+        except RuleChoiceError as exc:
+            return home(str(exc), 400)
+        except DefasagemError as exc:  # the spreadsheet or the rule file cannot be read
             return home(str(exc), 422)
         try:
             token = store.save(StoredResult(scored, bundle.version, sent.filename, time.time()))
@@ -221,6 +208,18 @@ def _model_routes(
         )
         return Response(html, mimetype="text/html")
 
+    @app.get("/modelo/regra.toml")
+    def model_rule() -> Response:
+        bundle = bundle_of()
+        if bundle is None or not (bundle.path / RULE_FILE).is_file():
+            abort(404, "regra da Fase Ideal do modelo não encontrada")
+        return send_file(
+            (bundle.path / RULE_FILE).resolve(),
+            mimetype="application/toml",
+            as_attachment=True,
+            download_name="regra_fase_ideal.toml",
+        )
+
     @app.get("/modelo/figura/<name>")
     def model_figure(name: str) -> Response:
         bundle = bundle_of()
@@ -228,6 +227,44 @@ def _model_routes(
             abort(404, f"figura não encontrada: {name}")
         # Absolute: Flask resolves a relative path from the package, not the working folder.
         return send_file((bundle.path / name).resolve(), mimetype="image/png", max_age=300)
+
+
+class RuleChoiceError(DefasagemError):
+    """The upload form's rule fields contradict each other or name nothing (a 400)."""
+
+
+def _chosen_rule() -> IdealPhaseRule | None:
+    """The rule the upload form asks for: None for the learned one, else the sent rule file
+    (a file that is not a valid rule raises a plain DefasagemError, a 422).
+
+    A rule file sent with "aprendida" marked is refused rather than guessed either way.
+    """
+    choice = request.form.get("regra", "aprendida")
+    if choice not in RULE_CHOICES:
+        raise RuleChoiceError(
+            f"campo regra: valor desconhecido ({choice[:40]}); use aprendida ou arquivo."
+        )
+    sent = request.files.get("arquivo_regra")
+    attached = sent is not None and bool(sent.filename)
+    if choice == "aprendida":
+        if attached:
+            raise RuleChoiceError(
+                "campo regra: um arquivo de regra foi anexado, mas a opção marcada é a regra "
+                "aprendida; marque a regra de um arquivo ou retire o anexo."
+            )
+        return None
+    if sent is None or not sent.filename:
+        raise RuleChoiceError(
+            "campo arquivo_regra: escolha o arquivo .toml com a regra da Fase Ideal decidida "
+            "pela ONG, ou marque a regra aprendida."
+        )
+    name = secure_filename(sent.filename) or "regra.toml"
+    if Path(name).suffix.lower() != ".toml":
+        raise RuleChoiceError(
+            f"campo arquivo_regra: {name} não é um arquivo de regra (.toml); baixe o modelo do "
+            "arquivo na página O modelo e edite as idades mínimas."
+        )
+    return parse_rule(sent.stream.read(), name)
 
 
 def _score_upload(
@@ -373,14 +410,21 @@ def _model_facts(bundle: Bundle) -> dict[str, Any]:
             "auc": number(values["roc_auc"], 2),
             "missed": percent(values["miss_rate"]["value"]),
             "missed_ci": interval(values["miss_rate"]["ci"]),
-            "missed_ratio": ratio_text(values["miss_rate"]),
+            "missed_ratio": ratio_text(
+                values["miss_rate"], reference=is_reference, cases=values["positives"]
+            ),
             "false_alarm": percent(values["false_alarm_rate"]["value"]),
-            "false_alarm_ratio": ratio_text(values["false_alarm_rate"]),
+            "false_alarm_ratio": ratio_text(
+                values["false_alarm_rate"],
+                reference=is_reference,
+                cases=values["n"] - values["positives"],
+            ),
         }
         for grouping, title in GROUPING_TITLES.items()
         if grouping in fairness["groupings"]
         for value, values in fairness["groupings"][grouping]["groups"].items()
         if values["n"] >= 20  # tiny groups say nothing reliable
+        for is_reference in [value == fairness["groupings"][grouping]["reference"]]
     ]
     gender = metrics.get("gender_as_input")
     rule = bundle.rule
@@ -399,5 +443,5 @@ def _model_facts(bundle: Bundle) -> dict[str, Any]:
         if fairness["groupings"]
         else [],
         "gender_used": gender is None or gender["keep"],
-        "rule": f"aprendida de {rule.learned_from}",
+        "rule": f"do modelo (de {rule.learned_from})",
     }

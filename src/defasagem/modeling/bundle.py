@@ -40,7 +40,8 @@ REFERENCE = "reference.parquet"
 CARD = "model_card.md"
 # Libraries whose versions must match exactly for the pickle to mean the same model.
 PICKLE_LIBRARIES = ("scikit-learn", "lightgbm", "numpy", "scipy", "joblib")
-BUNDLE_FORMAT = 1
+# 2: the structural model and the fairness block of metrics.json (issue 15).
+BUNDLE_FORMAT = 2
 
 
 def library_versions() -> dict[str, str]:

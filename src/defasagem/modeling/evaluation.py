@@ -20,7 +20,7 @@ from defasagem.modeling.metrics import metric_block, paired_auc_gain
 from defasagem.modeling.model import CalibratedModel, fit_calibrated
 from defasagem.modeling.policy import Policy
 from defasagem.modeling.selection import Setting, transition_name, window_pairs
-from defasagem.modeling.structural import StructuralModel, fit_structural
+from defasagem.modeling.structural import NotLearnableError, StructuralModel, fit_structural
 
 Array = npt.NDArray[np.float64]
 
@@ -60,13 +60,19 @@ def fit_setting(
     """The calibrated model of ``setting`` fit on ``train``, and the calibrated out-of-fold
     probabilities of those pairs."""
     if setting.kind == STRUCTURAL:
-        return fit_structural(
-            setting.base().factory(config.seed),
-            config.promotion or {},
-            setting.params["weight"],
-            train,
-            config.seed,
-        )
+        try:
+            return fit_structural(
+                setting.base().factory(config.seed),
+                config.promotion or {},
+                setting.params["weight"],
+                train,
+                config.seed,
+            )
+        except NotLearnableError:
+            # A learned weight with nothing to learn it from (a backtest on the 2020–2021
+            # files, without birth dates): the structural part never applies there, and the
+            # model is its direct base, as for any student without a birth date.
+            return fit_setting(setting.base(), train, config)
     model, margins = fit_calibrated(setting.factory(config.seed), train, config.seed)
     return model, np.asarray(expit(model.slope * margins + model.intercept), dtype=np.float64)
 

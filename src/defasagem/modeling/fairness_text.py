@@ -15,8 +15,6 @@ GROUPING_TITLES = {
 }
 # Fewer lagging students than this in a group: its miss rate is too uncertain to compare.
 MIN_POSITIVES = 20
-# Fewer students than this in a group: no ratio is judged.
-MIN_GROUP = 20
 
 
 def group_name(grouping: str, value: str) -> str:
@@ -39,17 +37,24 @@ def interval(values: list[float] | None, as_percent: bool = True) -> str:
     return f"{show(values[0])} a {show(values[1])}"
 
 
-def ratio_text(rate: dict[str, Any], n: int | None = None) -> str:
-    """``"1,32 (fora de 0,8–1,25)"``, ``"referência"``; a group of fewer than 20 students
-    (``n``) is too small to compare."""
-    if rate["ratio_ci"] is None and rate["ratio_to_reference"] == 1.0:
+def ratio_text(rate: dict[str, Any], *, reference: bool = False, cases: int | None = None) -> str:
+    """``"1,32 (fora de 0,8–1,25)"``, ``"referência"``; with fewer than MIN_POSITIVES
+    ``cases`` behind the rate (lagging students for a miss rate, on-track ones for a false
+    alarm), the group is too small to judge."""
+    if reference:
         return "referência"
     if rate["ratio_to_reference"] is None:
         return "—"
-    if n is not None and n < MIN_GROUP:
-        return "grupo pequeno"
+    if cases is not None and cases < MIN_POSITIVES:
+        return "poucos casos"
     verdict = "dentro" if rate["within_acceptable"] else "fora"
-    return f"{number(rate['ratio_to_reference'], 2)} ({verdict} de 0,8–1,25)"
+    low_high = rate.get("ratio_ci")
+    uncertain = low_high is not None and low_high[0] <= 1 <= low_high[1]
+    return (
+        f"{number(rate['ratio_to_reference'], 2)} ({verdict} de 0,8–1,25"
+        + ("; o IC inclui 1" if uncertain else "")
+        + ")"
+    )
 
 
 def largest_gaps(fairness: dict[str, Any]) -> list[str]:
@@ -118,13 +123,18 @@ def audit_table(fairness: dict[str, Any]) -> list[str]:
             continue
         for value, group in block["groups"].items():
             miss, alarm = group["miss_rate"], group["false_alarm_rate"]
+            is_reference = value == block["reference"]
+            missed = ratio_text(miss, reference=is_reference, cases=group["positives"])
+            alarmed = ratio_text(
+                alarm, reference=is_reference, cases=group["n"] - group["positives"]
+            )
             lines.append(
                 f"| {title}: {group_name(grouping, value)} | {group['n']} | "
                 f"{group['positives']} ({percent(group['base_rate'])}) | "
                 f"{number(group['roc_auc'], 2)} | {percent(miss['value'])} "
-                f"({interval(miss['ci'])}) | {ratio_text(miss, group['n'])} | "
+                f"({interval(miss['ci'])}) | {missed} | "
                 f"{percent(alarm['value'])} "
-                f"({interval(alarm['ci'])}) | {ratio_text(alarm, group['n'])} | "
+                f"({interval(alarm['ci'])}) | {alarmed} | "
                 f"{percent(group['selection_rate']['value'])} | "
                 f"{percent(group['precision']['value'])} |"
             )

@@ -392,7 +392,7 @@ def _validate(
         results = parallel(delayed(_structural_trials)(training, year, g, config) for g in groups)
         for group, group_scores in zip(groups, results, strict=True):
             for setting, (oot, cv) in zip(group, group_scores, strict=True):
-                report(Trial(setting, oot, cv))
+                report(Trial(setting, oot, cv, wrong[setting.base().key()]))
     return tuple(trials)
 
 

@@ -183,9 +183,14 @@ class StructuralParts:
         inputs = np.column_stack([self.structural_oof[known], self.direct_oof[known]])
         fit = LogisticRegression(C=1e6).fit(inputs, y[known])
         structural, direct = (float(c) for c in fit.coef_[0])
+        # A negative coefficient would flip the sign of a part's reasons (and of its monotone
+        # directions): such a stack is refused, not shipped.
+        if structural < 0 or direct < 0 or structural + direct <= 0:
+            raise NotLearnableError(
+                'o empilhamento (weight = "aprendido") deu peso negativo a uma das partes; '
+                "use um peso fixo."
+            )
         total = structural + direct
-        if abs(total) < 1e-9:  # both log-odds cancel out: keep the structural one alone
-            return 1.0, structural, float(fit.intercept_[0])
         return structural / total, total, float(fit.intercept_[0])
 
 
