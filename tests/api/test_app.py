@@ -118,7 +118,7 @@ def _plain(value: Any) -> Any:
 
 
 def test_the_api_scores_like_the_scorer(client: FlaskClient, synthetic_bundle: Path) -> None:
-    from defasagem.api.schemas import StudentRecord  # noqa: PLC0415
+    from defasagem.validation.record_schema import StudentRecord  # noqa: PLC0415
 
     expected = score_record(
         load_bundle(synthetic_bundle),

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from defasagem.api.app import create_app
-from defasagem.api.schemas import StudentRecord
 from defasagem.api.settings import ApiSettings
+from defasagem.validation.record_schema import StudentRecord
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from defasagem.api.schemas import StudentRecord
 from defasagem.data.ingest import IngestResult
 from defasagem.errors import DefasagemError
 from defasagem.monitoring.prediction_log import read_log
@@ -20,6 +19,7 @@ from defasagem.monitoring.simulator import (
     sample,
     send,
 )
+from defasagem.validation.record_schema import StudentRecord
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,14 @@ from defasagem.api import auth, metrics, monitoring, pages
 from defasagem.api.docs import docs_page
 from defasagem.api.openapi import openapi_document
 from defasagem.api.pages import page_error
-from defasagem.api.problems import problems
-from defasagem.api.schemas import OPTIONAL, Batch, StudentRecord
 from defasagem.api.settings import ApiSettings
 from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
 from defasagem.modeling.bundle import Bundle, load_bundle
 from defasagem.monitoring.prediction_log import PredictionLog, log_key
 from defasagem.predict import ScoredRecord, score_records
+from defasagem.validation.problems import problems
+from defasagem.validation.record_schema import OPTIONAL, Batch, StudentRecord
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from defasagem import __version__
-from defasagem.api.schemas import Batch, StudentRecord
 from defasagem.features import DESCRIPTIONS
+from defasagem.validation.record_schema import Batch, StudentRecord
 
 # A complete, valid request: every field filled with a plausible value (a test posts it).
 EXAMPLE_STUDENT: dict[str, Any] = {

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from defasagem.api.problems import problems
-from defasagem.api.schemas import StudentRecord
 from defasagem.errors import DefasagemError
 from defasagem.records import year_records
+from defasagem.validation.problems import problems
+from defasagem.validation.record_schema import StudentRecord
 
 DRIFT_KINDS = ("engagement", "missing", "new-category")
 INDICATORS = ("iaa", "ieg", "ips", "ida", "ipp", "ipv", "inde", "nota_mat", "nota_port", "nota_ing")
