@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from databases import database_engine, postgres_url  # noqa: F401 (fixtures for tests/store)
 from defasagem.data.ingest import IngestResult, ingest_files
 
 

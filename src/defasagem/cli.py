@@ -394,6 +394,69 @@ def export_logs(logs_dir: Path, out: Path) -> None:
     click.echo(f"{len(table)} previsões gravadas em {out}.")
 
 
+@cli.group(cls=PtGroup, short_help="Banco de dados.", subcommand_metavar="COMANDO [ARGS]...")
+@help_option()
+def db() -> None:
+    """Banco de dados dos acompanhamentos (SQLite na pasta de dados, ou PostgreSQL)."""
+
+
+database_options = [
+    path_option(
+        "--data",
+        "data_dir",
+        required=True,
+        metavar="PASTA",
+        help="Pasta de dados (onde fica o SQLite, se não houver DEFASAGEM_DATABASE_URL).",
+    ),
+    option(
+        "--database",
+        "database",
+        default=None,
+        metavar="URL",
+        help="Endereço do banco [padrão: DEFASAGEM_DATABASE_URL, senão o SQLite da pasta].",
+    ),
+]
+
+
+def _with_database_options(command: Any) -> Any:
+    for decorate in reversed(database_options):
+        command = decorate(command)
+    return command
+
+
+@db.command(name="upgrade", short_help="Cria ou migra o banco até o esquema mais novo.")
+@help_option()
+@_with_database_options
+def db_upgrade(data_dir: Path, database: str | None) -> None:
+    """Cria o banco, se preciso, e aplica as migrações que faltam (nada se perde)."""
+    from defasagem.store.database import database_url, make_engine
+    from defasagem.store.migrate import upgrade
+
+    engine = make_engine(database_url(data_dir, database))
+    try:
+        click.echo(f"Banco no esquema {upgrade(engine)} (o mais novo).")
+    finally:
+        engine.dispose()
+
+
+@db.command(name="current", short_help="Mostra em que esquema o banco está.")
+@help_option()
+@_with_database_options
+def db_current(data_dir: Path, database: str | None) -> None:
+    """Mostra a migração em que o banco está e a mais nova desta versão."""
+    from defasagem.store.database import database_url, make_engine
+    from defasagem.store.migrate import current, head
+
+    engine = make_engine(database_url(data_dir, database))
+    try:
+        found = current(engine)
+    finally:
+        engine.dispose()
+    click.echo(
+        f"Banco no esquema {found or 'nenhum (rode defasagem db upgrade)'}; o mais novo é {head()}."
+    )
+
+
 @cli.command(short_help="Relatório de drift do tráfego registrado (Evidently).")
 @help_option()
 @model_option

@@ -1,0 +1,1 @@
+"""Alembic migrations of the defasagem database (run by ``defasagem db upgrade``)."""
