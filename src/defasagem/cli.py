@@ -429,14 +429,11 @@ def _with_database_options(command: Any) -> Any:
 @_with_database_options
 def db_upgrade(data_dir: Path, database: str | None) -> None:
     """Cria o banco, se preciso, e aplica as migrações que faltam (nada se perde)."""
-    from defasagem.store.database import database_url, make_engine
+    from defasagem.store.database import opened
     from defasagem.store.migrate import upgrade
 
-    engine = make_engine(database_url(data_dir, database))
-    try:
+    with opened(data_dir, database) as engine:
         click.echo(f"Banco no esquema {upgrade(engine)} (o mais novo).")
-    finally:
-        engine.dispose()
 
 
 @db.command(name="current", short_help="Mostra em que esquema o banco está.")
@@ -444,14 +441,11 @@ def db_upgrade(data_dir: Path, database: str | None) -> None:
 @_with_database_options
 def db_current(data_dir: Path, database: str | None) -> None:
     """Mostra a migração em que o banco está e a mais nova desta versão."""
-    from defasagem.store.database import database_url, make_engine
+    from defasagem.store.database import opened
     from defasagem.store.migrate import current, head
 
-    engine = make_engine(database_url(data_dir, database))
-    try:
+    with opened(data_dir, database) as engine:
         found = current(engine)
-    finally:
-        engine.dispose()
     click.echo(
         f"Banco no esquema {found or 'nenhum (rode defasagem db upgrade)'}; o mais novo é {head()}."
     )

@@ -223,7 +223,8 @@ class FastStructural(_Scorer):
     intercept: float
     thresholds: Array
     sources: tuple[str, ...]
-    # 0/1 matrices from each sub-model's sources to :attr:`sources`.
+    # 0/1 matrices from each sub-model's encoded columns to :attr:`sources` (composed once here,
+    # not per request).
     direct_fold: Array
     promotion_fold: Array
     distance_source: int
@@ -259,8 +260,8 @@ class FastStructural(_Scorer):
             model.intercept,
             np.asarray(promotion_model.thresholds, dtype=np.float64),
             sources,
-            _fold(direct.sources, sources),
-            _fold(promotion.sources, sources),
+            direct.fold @ _fold(direct.sources, sources),
+            promotion.fold @ _fold(promotion.sources, sources),
             sources.index(DISTANCE),
         )
 
@@ -291,8 +292,8 @@ class FastStructural(_Scorer):
         distance = matrix[:, -1]
         direct_parts, direct_base = self.direct.raw_contributions(direct_rows)
         promotion_parts, promotion_base = self.promotion.raw_contributions(promotion_rows)
-        direct_sources = (direct_parts @ self.direct.fold) @ self.direct_fold
-        promotion_sources = (promotion_parts @ self.promotion.fold) @ self.promotion_fold
+        direct_sources = direct_parts @ self.direct_fold
+        promotion_sources = promotion_parts @ self.promotion_fold
         known = ~np.isnan(distance)
         steps = np.clip(np.where(known, distance, USUAL_STEP), 0, MAX_GAIN).astype(np.int64)
         usual = self.thresholds[USUAL_STEP]

@@ -78,19 +78,13 @@ class StructuralModel:
         used = {*self.direct.categorical, *self.promotion.categorical}
         return [name for name in FEATURES if name in used]
 
-    def blend(self, features: pd.DataFrame) -> Array:
-        """``w · s + (1 − w) · m``, uncalibrated; NaN where the distance is unknown."""
-        return blend_margins(
-            self.promotion.lag_log_odds(features),
-            margin(self.direct.pipeline, features),
-            self.weight,
-        )
-
     def log_odds(self, features: pd.DataFrame) -> Array:
-        """Calibrated log-odds of lagging next year."""
-        blended = self.blend(features)
+        """Calibrated log-odds of lagging next year (the direct model is run once, for the
+        blend and for the fallback)."""
+        direct = margin(self.direct.pipeline, features)
+        blended = blend_margins(self.promotion.lag_log_odds(features), direct, self.weight)
         known = ~np.isnan(blended)
-        out = self.direct.log_odds(features)
+        out = self.direct.slope * direct + self.direct.intercept
         out[known] = self.slope * blended[known] + self.intercept
         return out
 

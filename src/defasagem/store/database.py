@@ -8,6 +8,8 @@ never wait for the writer, with foreign keys on and a busy timeout instead of an
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,16 @@ def make_engine(url: str) -> Engine:
     raise DefasagemError(
         f"{URL_VARIABLE}: banco {backend!r} não suportado (use PostgreSQL ou SQLite)."
     )
+
+
+@contextmanager
+def opened(data_dir: Path, explicit: str | None = None) -> Iterator[Engine]:
+    """An engine for :func:`database_url`, disposed (its connections closed) at the end."""
+    engine = make_engine(database_url(data_dir, explicit))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
