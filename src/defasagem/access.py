@@ -42,6 +42,10 @@ MIN_TOKEN = 20
 MAX_PASSWORD = 1024
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 ENV_TOKENS = "DEFASAGEM_API_TOKENS"
+# What a web user may do: "coordenacao" reads and records follow-ups, "leitura" only reads.
+# A user written before roles existed has none and keeps working as "coordenacao".
+ROLES = ("coordenacao", "leitura")
+EDITOR = "coordenacao"
 
 _HASHER = PasswordHasher()
 # Verified when the user does not exist, so a wrong name costs as long as a wrong password
@@ -68,6 +72,13 @@ def check_password(name: str, password: str) -> str:
     if password.strip().casefold() == name.casefold():
         raise DefasagemError("a senha não pode ser o próprio nome do usuário.")
     return password
+
+
+def check_role(role: str) -> str:
+    """``role`` if it is a known role, else a Portuguese error."""
+    if role not in ROLES:
+        raise DefasagemError(f"papel desconhecido ({role!r}): use {' ou '.join(ROLES)}.")
+    return role
 
 
 def token_digest(token: str) -> str:
@@ -140,6 +151,14 @@ class AccessStore:
             return None
         return hashlib.sha256(str(entry.get("hash", "")).encode("utf-8")).hexdigest()[:32]
 
+    def user_role(self, name: str) -> str | None:
+        """``name``'s role (None: no such user); an entry without one is a coordinator's."""
+        entry = self._entries(USERS_FILE).get(name)
+        if entry is None:
+            return None
+        role = entry.get("papel", EDITOR)
+        return role if role in ROLES else ROLES[-1]  # an unknown role only reads
+
     def check_files(self) -> None:
         """Raise if a users or tokens file cannot be read (re-read only when it changed)."""
         self._entries(USERS_FILE)
@@ -187,18 +206,36 @@ class AccessStore:
         return private_secret(self.folder / SESSION_KEY_FILE, "a chave das sessões")
 
     # -- writing ---------------------------------------------------------------------------
-    def add_user(self, name: str, password: str, *, replace: bool = False) -> bool:
-        """Store ``name`` with a hash of ``password``; True when it replaced a password."""
+    def add_user(
+        self, name: str, password: str, *, replace: bool = False, role: str | None = None
+    ) -> bool:
+        """Store ``name`` with a hash of ``password`` and ``role`` (default: the role it had, or
+        "coordenacao"); True when it replaced a password."""
         check_name(name, "usuário")
         check_password(name, password)
+        if role is not None:
+            check_role(role)
         with self._editing(USERS_FILE) as entries:
             if name in entries and not replace:
                 raise DefasagemError(
                     f"o usuário {name!r} já existe; para trocar a senha use --replace."
                 )
             existed = name in entries
-            entries[name] = {"hash": _HASHER.hash(password), "criado_em": _now()}
+            kept = entries.get(name, {}).get("papel", EDITOR)
+            entries[name] = {
+                "hash": _HASHER.hash(password),
+                "criado_em": _now(),
+                "papel": role or kept,
+            }
         return existed
+
+    def set_role(self, name: str, role: str) -> None:
+        """Give ``name`` the role ``role`` (it applies from the user's next request)."""
+        check_role(role)
+        with self._editing(USERS_FILE) as entries:
+            if name not in entries:
+                raise DefasagemError(f"o usuário {name!r} não existe.")
+            entries[name]["papel"] = role
 
     def remove_user(self, name: str) -> None:
         """Remove ``name``: its open sessions stop working on their next request."""

@@ -47,6 +47,15 @@ logs_option = path_option(
 )
 
 
+database_option = option(
+    "--database",
+    "database",
+    default=None,
+    metavar="URL",
+    help="Endereço do banco [padrão: DEFASAGEM_DATABASE_URL, senão <logs>/defasagem.sqlite3].",
+)
+
+
 def data_option(help: str) -> Callable[[F], F]:
     """The repeatable, required ``--data`` option (PEDE exports)."""
     return path_option(
@@ -260,6 +269,14 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
     "--proxies", type=IntInRange(0, 5), default=0, show_default=True,
     help="Proxies reversos (HTTPS) à frente cujos cabeçalhos X-Forwarded-* valem.",
 )  # fmt: skip
+@database_option
+@path_option(
+    "--interventions",
+    "interventions_path",
+    default=None,
+    metavar="ARQUIVO",
+    help="Lista das intervenções dos acompanhamentos [padrão: configs/acompanhamento.toml].",
+)
 def serve(
     model_dir: Path,
     logs_dir: Path,
@@ -272,6 +289,8 @@ def serve(
     no_auth: bool,
     private_metrics: bool,
     proxies: int,
+    database: str | None,
+    interventions_path: Path | None,
 ) -> None:
     """Serve a API e as páginas (login, tokens Bearer, /health e /ready abertos)."""
     from defasagem.api.server import serve as run_server
@@ -302,6 +321,8 @@ def serve(
         log_key=os.environ.get("DEFASAGEM_LOG_KEY") or None,
         raw_ra=raw_ra,
         auth=auth,
+        database=database,
+        interventions=interventions_of(interventions_path),
     )
     if no_auth:
         click.echo(
@@ -318,11 +339,40 @@ def serve(
         load_bundle(model_dir)
     except DefasagemError as exc:  # the server still starts: /ready says why until it is fixed
         click.echo(f"Aviso: o modelo não carrega ({exc}); /ready responde 503 até corrigir.")
+    prepare_database(settings.database_url)
     click.echo(
         f"API em http://{host}:{port} (modelo {model_dir}, logs em {logs_dir}, relatórios de "
         f"drift em {settings.reports_dir})."
     )
     run_server(settings, host=host, port=port, workers=workers)
+
+
+def interventions_of(path: Path | None) -> tuple[str, ...]:
+    """The follow-up interventions: of ``path``, else of configs/acompanhamento.toml, else the
+    built-in list (an installed package without the configs folder)."""
+    from defasagem.store.followups import DEFAULT_INTERVENTIONS, load_interventions
+
+    if path is not None:
+        return load_interventions(path)
+    default = default_config("acompanhamento.toml")
+    return load_interventions(default) if default.is_file() else DEFAULT_INTERVENTIONS
+
+
+def prepare_database(url: str) -> None:
+    """Migrate the database before the workers start (they would wait for each other), and say
+    where it is; one that cannot be reached is a warning: /ready reports it until it is back."""
+    from defasagem.store.database import make_engine
+    from defasagem.store.migrate import prepare
+
+    engine = make_engine(url)
+    try:
+        reached = prepare(engine)
+    except DefasagemError as exc:
+        click.echo(f"Aviso: {exc}; /ready responde 503 até o banco voltar.", err=True)
+        return
+    finally:
+        engine.dispose()  # no connection may cross the fork into the workers
+    click.echo(f"Banco: {engine.url.render_as_string(hide_password=True)} (esquema {reached}).")
 
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -402,19 +452,13 @@ def db() -> None:
 
 database_options = [
     path_option(
-        "--data",
-        "data_dir",
+        "--logs",
+        "logs_dir",
         required=True,
         metavar="PASTA",
-        help="Pasta de dados (onde fica o SQLite, se não houver DEFASAGEM_DATABASE_URL).",
+        help="Pasta do servidor (a de serve --logs): onde fica o SQLite sem o banco por URL.",
     ),
-    option(
-        "--database",
-        "database",
-        default=None,
-        metavar="URL",
-        help="Endereço do banco [padrão: DEFASAGEM_DATABASE_URL, senão o SQLite da pasta].",
-    ),
+    database_option,
 ]
 
 
@@ -427,27 +471,62 @@ def _with_database_options(command: Any) -> Any:
 @db.command(name="upgrade", short_help="Cria ou migra o banco até o esquema mais novo.")
 @help_option()
 @_with_database_options
-def db_upgrade(data_dir: Path, database: str | None) -> None:
+def db_upgrade(logs_dir: Path, database: str | None) -> None:
     """Cria o banco, se preciso, e aplica as migrações que faltam (nada se perde)."""
     from defasagem.store.database import opened
     from defasagem.store.migrate import upgrade
 
-    with opened(data_dir, database) as engine:
+    with opened(logs_dir, database) as engine:
         click.echo(f"Banco no esquema {upgrade(engine)} (o mais novo).")
 
 
 @db.command(name="current", short_help="Mostra em que esquema o banco está.")
 @help_option()
 @_with_database_options
-def db_current(data_dir: Path, database: str | None) -> None:
+def db_current(logs_dir: Path, database: str | None) -> None:
     """Mostra a migração em que o banco está e a mais nova desta versão."""
     from defasagem.store.database import opened
     from defasagem.store.migrate import current, head
 
-    with opened(data_dir, database) as engine:
+    with opened(logs_dir, database) as engine:
         found = current(engine)
     click.echo(
         f"Banco no esquema {found or 'nenhum (rode defasagem db upgrade)'}; o mais novo é {head()}."
+    )
+
+
+@cli.group(cls=PtGroup, short_help="Acompanhamentos.", subcommand_metavar="COMANDO [ARGS]...")
+@help_option()
+def followup() -> None:
+    """Registro de acompanhamentos (quem a equipe acompanha, como, e cada alteração)."""
+
+
+@followup.command(name="export", short_help="Exporta todo o registro (.xlsx ou .csv).")
+@help_option()
+@_with_database_options
+@output_option(
+    ".xlsx", ".csv",
+    help="Arquivo de saída: .xlsx (registros atuais e histórico) ou .csv (histórico completo).",
+)  # fmt: skip
+def followup_export(logs_dir: Path, database: str | None, out: Path) -> None:
+    """Exporta os acompanhamentos e o histórico de cada alteração (quem, quando, o quê)."""
+    from defasagem.followup_export import export_bytes
+    from defasagem.store.database import opened
+    from defasagem.store.followups import FollowupStore
+    from defasagem.store.migrate import current, head
+
+    with opened(logs_dir, database) as engine:
+        if current(engine) != head():
+            raise DefasagemError(
+                "o banco não está no esquema desta versão (ou ainda não existe); rode "
+                f"'defasagem db upgrade --logs {logs_dir}' antes."
+            )
+        store = FollowupStore(engine)
+        records, events = store.all(), store.events()
+    content = export_bytes(records, events, out.suffix.lower())
+    write_atomically(out, lambda tmp: tmp.write_bytes(content))
+    click.echo(
+        f"{len(records)} acompanhamento(s) e {len(events)} alteração(ões) gravados em {out}."
     )
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from defasagem.access import AccessStore, check_name, check_password
-from defasagem.cli_pt import PtGroup, help_option, option, path_option
+from defasagem.access import ROLES, AccessStore, check_name, check_password
+from defasagem.cli_pt import PtChoice, PtGroup, help_option, option, path_option
 from defasagem.errors import DefasagemError
 
 AUTH_ENV = "DEFASAGEM_AUTH_DIR"
@@ -49,6 +49,13 @@ def users() -> None:
 @option("--password-stdin", is_flag=True, help="Lê a senha da primeira linha da entrada padrão.")
 @option("--generate-password", is_flag=True, help="Sorteia uma senha forte e a mostra uma vez.")
 @option("--quiet", is_flag=True, help="Imprime só a senha sorteada (para scripts).")
+@option(
+    "--role",
+    type=PtChoice(ROLES),
+    default=None,
+    help="coordenacao: lê e registra acompanhamentos; leitura: só lê [padrão: coordenacao, "
+    "ou o papel que o usuário já tinha].",
+)
 def add_user(
     name: str,
     auth_dir: Path,
@@ -56,6 +63,7 @@ def add_user(
     password_stdin: bool,
     generate_password: bool,
     quiet: bool,
+    role: str | None,
 ) -> None:
     """Cria o usuário NOME; a senha é pedida duas vezes, sem eco."""
     check_name(name, "usuário")  # before asking for a password
@@ -70,13 +78,13 @@ def add_user(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = _ask_password(name)
-    replaced = store.add_user(name, password, replace=replace)
+    replaced = store.add_user(name, password, replace=replace, role=role)
     if quiet:
         if generate_password:
             click.echo(password)
         return
     done = "Senha trocada (as sessões abertas deixam de valer)" if replaced else "Usuário criado"
-    click.echo(f"{done}: {name} (em {auth_dir}).")
+    click.echo(f"{done}: {name}, papel {store.user_role(name)} (em {auth_dir}).")
     if generate_password:
         click.echo(f"Senha: {password}")
         click.echo("Guarde-a agora: ela não é gravada em lugar nenhum, só o seu hash.")
@@ -110,8 +118,20 @@ def remove_user(name: str, auth_dir: Path) -> None:
 @auth_option
 def list_users(auth_dir: Path) -> None:
     """Lista os nomes dos usuários."""
-    names = AccessStore(existing(auth_dir)).users()
-    click.echo("\n".join(names) if names else f"Nenhum usuário em {auth_dir}.")
+    store = AccessStore(existing(auth_dir))
+    lines = [f"{name}\t{store.user_role(name)}" for name in store.users()]
+    click.echo("\n".join(lines) if lines else f"Nenhum usuário em {auth_dir}.")
+
+
+@users.command(name="role", short_help="Troca o papel de um usuário (coordenacao ou leitura).")
+@help_option()
+@click.argument("name", metavar="NOME")
+@click.argument("role", metavar="PAPEL", type=PtChoice(ROLES))
+@auth_option
+def set_role(name: str, role: str, auth_dir: Path) -> None:
+    """Dá ao usuário NOME o PAPEL (coordenacao ou leitura); vale a partir do próximo pedido."""
+    AccessStore(existing(auth_dir)).set_role(name, role)
+    click.echo(f"Usuário {name}: papel {role} (vale já, sem novo login).")
 
 
 @click.group(cls=PtGroup, short_help="Tokens da API.", subcommand_metavar="COMANDO")

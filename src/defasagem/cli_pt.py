@@ -195,3 +195,13 @@ class Moment(click.ParamType):  # type: ignore[type-arg]
         except ValueError:
             self.fail(f"'{value}' não é uma data como 2026-11-01 ou 2026-11-01T14:30", param, ctx)
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+class PtChoice(click.Choice):  # type: ignore[type-arg]
+    """One of fixed words, refused in Portuguese (click's own message is English)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The word, if it is one of the choices."""
+        if value not in self.choices:
+            self.fail(f"'{value}' não é um de: {', '.join(map(str, self.choices))}", param, ctx)
+        return value

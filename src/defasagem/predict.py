@@ -299,18 +299,25 @@ def score_year(
     )
 
 
+# The follow-up columns the pages add to a download (long texts: wide columns).
+WIDE_EXTRA = ("Intervenções", "Situações", "Responsáveis")
+
+
 def column_names(share: float) -> list[str]:
     """The Portuguese headers of the ranked list, for a capacity ``share``."""
     return [name.format(share=percent(share)) for name in COLUMNS.values()]
 
 
-def readable(scored: ScoredYear) -> pd.DataFrame:
-    """The ranked list with Portuguese headers, risk in %, "sim"/"não"."""
+def readable(scored: ScoredYear, extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ranked list with Portuguese headers, risk in %, "sim"/"não"; ``extra`` columns
+    (already named, one row per student in the list's order) go at the end."""
     table = scored.table.copy()
     table["risco"] = (100 * table["probabilidade"]).round(1)
     table["acompanhar"] = np.where(table["acompanhar"], "sim", "não")
     table = table[list(COLUMNS)]
     table.columns = column_names(scored.share)
+    if extra is not None:
+        table = pd.concat([table, extra.set_axis(table.index)], axis=1)
     return table
 
 
@@ -321,9 +328,12 @@ def write_ranked(scored: ScoredYear, out: Path, version: str) -> None:
     write_atomically(out, lambda tmp: tmp.write_bytes(content))
 
 
-def ranked_bytes(scored: ScoredYear, suffix: str, version: str) -> bytes:
-    """The ranked list as the bytes of a ``.csv`` or ``.xlsx`` file (what the pages download)."""
-    table = readable(scored)
+def ranked_bytes(
+    scored: ScoredYear, suffix: str, version: str, extra: pd.DataFrame | None = None
+) -> bytes:
+    """The ranked list as the bytes of a ``.csv`` or ``.xlsx`` file (what the pages download),
+    with ``extra`` columns (the follow-up records) at the end."""
+    table = readable(scored, extra)
     if suffix == ".csv":
         text = table.to_csv(sep=";", decimal=",", index=False)
         return b"\xef\xbb\xbf" + text.encode("utf-8")  # the BOM makes Excel read UTF-8
@@ -343,7 +353,8 @@ def excel_bytes(table: pd.DataFrame, scored: ScoredYear, version: str) -> bytes:
         for column, header in zip(
             sheet.iter_cols(min_row=1, max_row=1), table.columns, strict=True
         ):
-            width = 48 if header.startswith("Motivo") else max(10, len(str(header)) + 2)
+            wide = header.startswith("Motivo") or header in WIDE_EXTRA
+            width = 48 if wide else max(10, len(str(header)) + 2)
             sheet.column_dimensions[column[0].column_letter].width = width
         about = pd.DataFrame(
             [
@@ -357,6 +368,11 @@ def excel_bytes(table: pd.DataFrame, scored: ScoredYear, version: str) -> bytes:
                 ),
                 ("Motivos", "fatores que mais aumentaram o risco do aluno, com os valores"),
                 ("Regra da Fase Ideal", scored.rule_source),
+                *(
+                    [("Acompanhamento", "os registros da equipe na data do download")]
+                    if WIDE_EXTRA[0] in table.columns
+                    else []
+                ),
                 ("Fora da Fase 0–7 (não pontuados)", str(scored.excluded)),
                 *(("Aviso", note) for note in scored.notes()),
             ],

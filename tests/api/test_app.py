@@ -50,6 +50,7 @@ def test_health_ready_and_model(client: FlaskClient, synthetic_bundle: Path) -> 
     assert client.get("/ready").get_json(force=True) == {
         "status": "pronto",
         "versao_modelo": version,
+        "banco": "ok",
     }
     model = client.get("/model").get_json(force=True)
     assert model["metadata"]["model_version"] == version

@@ -3,6 +3,7 @@ downloads identical to `defasagem predict`, model page, and every upload error a
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import os
@@ -15,12 +16,25 @@ import pytest
 from flask.testing import FlaskClient
 
 from defasagem.api.app import create_app
-from defasagem.api.results_store import ResultsStore
+from sqlalchemy import func, select, update
+
 from defasagem.api.settings import ApiSettings
 from defasagem.cli import main
 from defasagem.data.ingest import IngestResult
 from defasagem.modeling.bundle import load_bundle
 from defasagem.predict import score_year
+from defasagem.store.lists import TTL_SECONDS
+from defasagem.store.service import Store
+from defasagem.store.tables import scored_lists
+
+
+FOLLOWUP_COLUMNS = ["Acompanhado", "Intervenções", "Situações", "Responsáveis", "Início"]
+
+
+def app_store(client: FlaskClient) -> Store:
+    store = client.application.extensions["defasagem_store"]
+    assert isinstance(store, Store)
+    return store
 
 
 @pytest.fixture
@@ -77,9 +91,10 @@ def test_an_upload_gives_the_ranked_list_and_is_not_kept(
     assert ras == list(scored.table["ra"][:capacity])
     # Band in text, not colour alone.
     assert re.search(r'class="faixa faixa-alto">alto<', page)
-    # Only the scored list is kept, never the spreadsheet.
-    kept = sorted(p.suffix for p in settings.results_dir.iterdir())
-    assert kept == [".joblib"]
+    # Only the scored list is kept (in the database), never the spreadsheet.
+    assert not [p for p in settings.logs_dir.rglob("*") if p.suffix in {".xlsx", ".csv"}]
+    with app_store(client).lists.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(scored_lists)).scalar() == 1
 
 
 def test_filters_narrow_the_list(client: FlaskClient, result_url: str) -> None:
@@ -92,10 +107,10 @@ def test_filters_narrow_the_list(client: FlaskClient, result_url: str) -> None:
     assert all("<td>3</td>" in row and ">alto<" in row for row in rows)
     top_ten = client.get(f"{result_url}?n=10&so=1").get_data(as_text=True)
     assert "Mostrando 10 de" in top_ten
-    # A filter without "só os acompanhados" lists the whole group, marking who is followed.
+    # A filter without "só os N prioritários" lists the whole group, marking the priority.
     medium = client.get(f"{result_url}?n=10&faixa=m%C3%A9dio").get_data(as_text=True)
     assert int(re.findall(r"Mostrando (\d+) de", medium)[0]) > 10
-    assert "entre os 10 acompanhados" in medium
+    assert "entre os 10 prioritários" in medium
     # Nonsense in the query string is ignored, not an error.
     assert client.get(f"{result_url}?n=abc&fase=x&faixa=zzz").status_code == 200
 
@@ -115,12 +130,16 @@ def test_downloads_match_defasagem_predict(
         assert answer.status_code == 200
         assert f'filename="risco_2024{suffix}"' in answer.headers["Content-Disposition"]
         if suffix == ".csv":
-            assert answer.data == expected.read_bytes()
+            got = pd.read_csv(io.BytesIO(answer.data), sep=";", decimal=",", dtype=str)
+            want = pd.read_csv(expected, sep=";", decimal=",", dtype=str)
         else:
-            got = pd.read_excel(io.BytesIO(answer.data), sheet_name=None)
-            want = pd.read_excel(expected, sheet_name=None)
-            assert list(got) == list(want)
-            pd.testing.assert_frame_equal(got["Risco 2024"], want["Risco 2024"])
+            sheets = pd.read_excel(io.BytesIO(answer.data), sheet_name=None)
+            assert list(sheets) == list(pd.read_excel(expected, sheet_name=None))
+            got, want = sheets["Risco 2024"], pd.read_excel(expected)
+        # The same list as `defasagem predict`, then the follow-up columns (none recorded yet).
+        pd.testing.assert_frame_equal(got[list(want.columns)], want)
+        assert list(got.columns[len(want.columns) :]) == FOLLOWUP_COLUMNS
+        assert set(got["Acompanhado"]) == {"não"}
 
 
 def test_student_page_shows_reasons_indicators_and_glossary(
@@ -140,15 +159,28 @@ def test_student_page_shows_reasons_indicators_and_glossary(
 
 
 def test_unknown_or_expired_results_are_404_pages(
-    client: FlaskClient, result_url: str, settings: ApiSettings
+    client: FlaskClient, result_url: str, settings: ApiSettings, synthetic_workbook: Path
 ) -> None:
     missing = client.get("/resultado/AAAAAAAAAAAAAAAAAAAAAA")
     assert missing.status_code == 404
     assert "envie de novo" in missing.get_data(as_text=True)
     assert client.get("/resultado/../../etc").status_code == 404
-    token = result_url.rsplit("/", 1)[1]
-    assert ResultsStore(settings.results_dir, ttl=-1).load(token) is None
-    assert client.get(result_url).status_code == 404  # the expired file was deleted
+    lists = app_store(client).lists
+    lists.ttl = -1  # two hours later, in this worker
+    assert client.get(result_url).status_code == 404
+    lists.ttl = TTL_SECONDS
+    with lists.engine.begin() as connection:
+        connection.execute(
+            update(scored_lists).values(
+                created_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=TTL_SECONDS + 60)
+            )
+        )
+    # In another replica, which reads the row.
+    assert create_app(settings).test_client().get(result_url).status_code == 404
+    # The next upload deletes it from the database (retention).
+    assert upload(client, synthetic_workbook.read_bytes(), "pede.xlsx")[0] == 303
+    with lists.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(scored_lists)).scalar() == 1
 
 
 def test_model_page_in_plain_words(client: FlaskClient) -> None:
@@ -230,9 +262,12 @@ def test_a_corrupt_stored_result_is_a_404_not_a_500(
     client: FlaskClient, result_url: str, settings: ApiSettings
 ) -> None:
     token = result_url.rsplit("/", 1)[1]
-    (settings.results_dir / f"{token}.joblib").write_bytes(b"lixo")
-    assert client.get(result_url).status_code == 404
-    assert not (settings.results_dir / f"{token}.joblib").exists()
+    with app_store(client).lists.engine.begin() as connection:
+        connection.execute(update(scored_lists).values(payload=b"lixo"))
+    # Another replica (it has not seen the list, so it reads the row).
+    assert create_app(settings).test_client().get(result_url).status_code == 404
+    assert client.get(result_url).status_code == 200  # this one still has it in memory
+    assert token
 
 
 def test_when_results_cannot_be_kept_the_page_says_so(
@@ -240,7 +275,9 @@ def test_when_results_cannot_be_kept_the_page_says_so(
 ) -> None:
     blocker = tmp_path / "arquivo"
     blocker.write_text("não é pasta", encoding="utf-8")
-    settings = ApiSettings(synthetic_bundle, tmp_path / "logs", results=blocker / "resultados")
+    settings = ApiSettings(
+        synthetic_bundle, tmp_path / "logs", database=f"sqlite:///{blocker}/banco.sqlite3"
+    )
     client = create_app(settings).test_client()
     status, page, _ = upload(client, synthetic_workbook.read_bytes(), "pede.xlsx")
     assert status == 503

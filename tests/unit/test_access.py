@@ -133,7 +133,7 @@ def test_users_add_from_stdin_list_and_remove(
     auth = ["--auth", str(folder)]
     assert run(["users", "add", "maria", *auth, "--password-stdin"], capsys)[0] == 0
     assert AccessStore(folder).verify_password("maria", "senha-muito-boa")
-    assert run(["users", "list", *auth], capsys)[1] == "maria\n"
+    assert run(["users", "list", *auth], capsys)[1] == "maria\tcoordenacao\n"
     assert run(["users", "remove", "maria", *auth], capsys)[0] == 0
     assert "Nenhum usuário" in run(["users", "list", *auth], capsys)[1]
     code, _, err = run(["users", "remove", "maria", *auth], capsys)
@@ -346,3 +346,42 @@ def test_an_existing_user_is_refused_before_the_password_is_asked(
     monkeypatch.setattr("sys.stdin", io.StringIO("senha-nova-boa\n"))
     args[2] = "joana"
     assert "Usuário criado: joana" in run(args, capsys)[1]
+
+
+# -- roles -----------------------------------------------------------------------------------
+def test_roles_are_given_kept_changed_and_checked(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    auth = ["--auth", str(folder)]
+    add = ["users", "add", "leo", *auth, "--generate-password", "--role", "leitura"]
+    code, out, _ = run(add, capsys)
+    assert code == 0
+    assert "papel leitura" in out
+    assert AccessStore(folder).user_role("leo") == "leitura"
+    # A new password keeps the role unless another is given.
+    store = AccessStore(folder)
+    store.add_user("leo", "outra-senha-longa", replace=True)
+    assert AccessStore(folder).user_role("leo") == "leitura"
+    assert run(["users", "role", "leo", "coordenacao", *auth], capsys)[0] == 0
+    assert AccessStore(folder).user_role("leo") == "coordenacao"
+    assert run(["users", "list", *auth], capsys)[1] == "leo\tcoordenacao\n"
+    code, _, err = run(["users", "role", "leo", "chefe", *auth], capsys)
+    assert code != 0
+    assert "'chefe' não é um de: coordenacao, leitura" in err
+    code, _, err = run(["users", "role", "ninguem", "leitura", *auth], capsys)
+    assert (code, err) == (EXIT_BAD_INPUT, "erro: o usuário 'ninguem' não existe.\n")
+    with pytest.raises(DefasagemError, match="papel desconhecido"):
+        store.add_user("zeca", "senha-bem-longa", role="chefe")
+
+
+def test_a_user_written_before_roles_existed_keeps_editing(folder: Path) -> None:
+    # The file of an earlier version: entries without "papel" (the migration is this default).
+    store = AccessStore(folder)
+    store.add_user("antiga", "senha-muito-boa")
+    path = folder / "usuarios.json"
+    content = json.loads(path.read_text(encoding="utf-8"))
+    del content["entradas"]["antiga"]["papel"]
+    path.write_text(json.dumps(content), encoding="utf-8")
+    assert AccessStore(folder).user_role("antiga") == "coordenacao"
+    assert AccessStore(folder).verify_password("antiga", "senha-muito-boa")
+    assert AccessStore(folder).user_role("ninguem") is None

@@ -15,16 +15,18 @@ from flask import Flask, Response, g, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from defasagem.api import auth, metrics, monitoring, pages
+from defasagem.api import auth, followup_pages, metrics, monitoring, pages
 from defasagem.api.docs import docs_page
 from defasagem.api.openapi import openapi_document
-from defasagem.api.pages import page_error
+from defasagem.api.responses import page_error
 from defasagem.api.settings import ApiSettings
 from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
 from defasagem.modeling.bundle import Bundle, load_bundle
 from defasagem.monitoring.prediction_log import PredictionLog, log_key
 from defasagem.predict import ScoredRecord, score_records
+from defasagem.store.faults import StoreUnavailableError
+from defasagem.store.service import Store
 from defasagem.validation.problems import problems
 from defasagem.validation.record_schema import OPTIONAL, Batch, StudentRecord
 
@@ -56,27 +58,15 @@ def create_app(settings: ApiSettings) -> Flask:
 
     if state["bundle"] is not None:
         metrics.MODEL.labels(versao=state["bundle"].version).set(1)
+    store = _open_store(app, settings)
 
     _install_hooks(app, settings)
     _protect(app, settings)
 
-    page = docs_page(document := openapi_document())
-
-    @app.get("/openapi.json")
-    def openapi() -> Response:
-        return _json(document)
-
-    @app.get("/docs")
-    def docs() -> Response:
-        return Response(page, mimetype="text/html")
-
+    _docs_routes(app, settings)
     monitoring.register(app, settings, lambda: state["bundle"], _json)
-    pages.register(app, settings, lambda: state["bundle"], lambda: state["problem"])
-
-    @app.get("/metrics")
-    def prometheus() -> Response:
-        text, content_type = metrics.exposition(settings.reports_dir)
-        return Response(text, mimetype=content_type.split(";")[0])
+    pages.register(app, settings, lambda: state["bundle"], lambda: state["problem"], store)
+    followup_pages.register(app, settings, store)
 
     @app.get("/health")
     def health() -> Response:
@@ -87,7 +77,9 @@ def create_app(settings: ApiSettings) -> Flask:
         bundle: Bundle | None = state["bundle"]
         if bundle is None:
             return _json({"status": "indisponível", "motivo": state["problem"]}, 503)
-        return _json({"status": "pronto", "versao_modelo": bundle.version})
+        if (problem := store.problem()) is not None:
+            return _json({"status": "indisponível", "motivo": problem}, 503)
+        return _json({"status": "pronto", "versao_modelo": bundle.version, "banco": "ok"})
 
     @app.get("/model")
     def model() -> Response:
@@ -134,6 +126,34 @@ def create_app(settings: ApiSettings) -> Flask:
     return app
 
 
+def _docs_routes(app: Flask, settings: ApiSettings) -> None:
+    """The API's documentation (built once) and the Prometheus metrics."""
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        text, content_type = metrics.exposition(settings.reports_dir)
+        return Response(text, mimetype=content_type.split(";")[0])
+
+    page = docs_page(document := openapi_document())
+
+    @app.get("/openapi.json")
+    def openapi() -> Response:
+        return _json(document)
+
+    @app.get("/docs")
+    def docs() -> Response:
+        return Response(page, mimetype="text/html")
+
+
+def _open_store(app: Flask, settings: ApiSettings) -> Store:
+    """Lists and follow-ups: a database that is down keeps /predict working and /ready at 503."""
+    store = Store(settings.database_url)
+    if (problem := store.start()) is not None:
+        app.logger.error("banco de dados indisponível: %s", problem)
+    app.extensions["defasagem_store"] = store
+    return store
+
+
 def _install_hooks(app: Flask, settings: ApiSettings) -> None:
     """Request ids, metrics of every request, and JSON errors in Portuguese (never a trace)."""
 
@@ -142,6 +162,9 @@ def _install_hooks(app: Flask, settings: ApiSettings) -> None:
         given = request.headers.get("X-Request-ID", "")
         g.request_id = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
         g.started = time.perf_counter()
+        # Without access control (tests, --no-auth) everyone edits as "local"; the guard of
+        # defasagem.api.auth sets both from the login or the token when it is on.
+        g.client, g.can_edit = "local", settings.auth is None
         if request.path == "/predict":
             request.max_content_length = settings.max_body
         elif request.path == "/pontuar":
@@ -185,6 +208,13 @@ def _install_hooks(app: Flask, settings: ApiSettings) -> None:
             return page_error(message, code)
         return _json({"erro": messages.get(code, exc.description or "erro")}, code)
 
+    @app.errorhandler(StoreUnavailableError)
+    def _store_down(exc: StoreUnavailableError) -> Response:  # full disk, PostgreSQL down...
+        app.logger.error("banco de dados indisponível: %s", exc)
+        if _is_page():
+            return page_error(str(exc), 503)
+        return _json({"erro": str(exc)}, 503, {"Retry-After": "30"})
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:  # never a stack trace to the client
         app.logger.exception("erro inesperado")
@@ -222,10 +252,12 @@ def security_headers(path: str) -> dict[str, str]:
     return _HEADERS_EVIDENTLY if path == "/monitoring/relatorio" else _HEADERS
 
 
-PRIVATE_PREFIXES = ("/resultado/", "/login")
+PRIVATE_PREFIXES = ("/resultado/", "/login", "/acompanhamentos")
 
 # The pages a person opens in a browser: their errors are pages too, not JSON.
-PAGE_PREFIXES = ("/pontuar", "/resultado/", "/modelo", "/monitoring", "/login", "/sair")
+PAGE_PREFIXES = (
+    "/pontuar", "/resultado/", "/modelo", "/monitoring", "/login", "/sair", "/acompanhamentos"
+)  # fmt: skip
 
 
 def _protect(app: Flask, settings: ApiSettings) -> None:

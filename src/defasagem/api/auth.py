@@ -34,8 +34,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from defasagem.access import AccessStore
-from defasagem.api.pages import page_error, see_other
+from defasagem.access import EDITOR, AccessStore
+from defasagem.api.responses import page_error, see_other
 from defasagem.api.settings import AuthSettings
 from defasagem.errors import DefasagemError
 
@@ -50,9 +50,10 @@ class User(UserMixin):  # type: ignore[misc]
     """A logged-in person. The session keeps the name and a fingerprint of the password hash,
     so a new password (or a removed and re-added user) ends every older session."""
 
-    def __init__(self, name: str, stamp: str) -> None:
+    def __init__(self, name: str, stamp: str, role: str = EDITOR) -> None:
         self.id = name
         self.stamp = stamp
+        self.role = role
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session."""
@@ -92,11 +93,13 @@ def install(
         name, _, stamp = kept.rpartition(":")
         try:
             current = store.user_stamp(name)
+            role = store.user_role(name)
         except DefasagemError:  # the guard answers 503; templates must not crash on it
             return None
-        if current is None or not hmac.compare_digest(current, stamp):
+        if current is None or role is None or not hmac.compare_digest(current, stamp):
             return None
-        return User(name, current)
+        # Read on every request: a changed role applies at once, without a new login.
+        return User(name, current, role)
 
     logins.user_loader(_load)
 
@@ -126,7 +129,8 @@ def install(
             name = store.token_name(token.strip(), recheck=False) if bearer else None
             if name is None:
                 return json_error({"erro": "token inválido ou revogado"}, 401, CHALLENGE)
-            g.client = name
+            # A token is given to a system by whoever administers the server: it may write.
+            g.client, g.can_edit = name, True
             return None
         if path in API_ONLY:
             return json_error(
@@ -139,7 +143,7 @@ def install(
             logout_user()
             session.clear()
         if current_user.is_authenticated:
-            g.client = current_user.id
+            g.client, g.can_edit = current_user.id, current_user.role == EDITOR
             csrf.protect()  # only checks POST and the like
             return None
         if request.is_json or not is_page():

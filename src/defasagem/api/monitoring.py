@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, render_template, request, send_file, url_for
 
-from defasagem.api.pages import see_other
+from defasagem.api.responses import see_other
 from defasagem.api.settings import ApiSettings
 from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS

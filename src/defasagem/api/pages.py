@@ -2,8 +2,9 @@
 
 Everything is rendered on the server (filters are a plain GET form), so the pages work without
 JavaScript; one local script only shows the upload progress. The uploaded file is deleted as soon
-as it is scored; the ranked list is kept for a short while under an unguessable token (see
-:mod:`defasagem.api.results_store`).
+as it is scored; the ranked list is kept in the database for two hours under an unguessable token
+(see :mod:`defasagem.store.lists`), so any replica shows it. The follow-up records beside each
+student come from :mod:`defasagem.api.followup_pages`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from typing import Any
 
 import pandas as pd
 from flask import Flask, Response, abort, render_template, request, send_file, url_for
-from markupsafe import escape
 from werkzeug.utils import secure_filename
 
-from defasagem.api.results_store import ResultsStore, StoredResult
+from defasagem.api.followup_pages import followup_columns, student_history
+from defasagem.api.responses import see_other
 from defasagem.api.settings import ApiSettings
 from defasagem.data.ingest import ingest_files
 from defasagem.errors import DefasagemError
@@ -38,9 +39,14 @@ from defasagem.modeling.fairness_text import (
 )
 from defasagem.predict import ScoredYear, display, ranked_bytes, score_year
 from defasagem.ptbr import number, percent
+from defasagem.store.followups import Followup
+from defasagem.store.lists import StoredResult
+from defasagem.store.service import Store
 
 ACCEPTED = (".xlsx", ".csv")
 BANDS = ("alto", "médio", "baixo")
+# The list's filter on the follow-up records: everyone, the followed, the not followed.
+FOLLOWED = {"sim": "acompanhados", "nao": "sem acompanhamento"}
 # The indicators a coordinator knows, compared with the student's Fase on the detail page.
 INDICATORS = ("inde", "iaa", "ieg", "ips", "ida", "ipp", "ipv", "nota_mat", "nota_port", "nota_ing")
 FIGURES = {
@@ -71,9 +77,9 @@ def register(
     settings: ApiSettings,
     bundle_of: Callable[[], Bundle | None],
     problem_of: Callable[[], str | None],
+    store: Store,
 ) -> None:
     """Add the pages to ``app``."""
-    store = ResultsStore(settings.results_dir)
 
     def home(error: str | None = None, status: int = 200) -> Response:
         html = render_template(
@@ -114,13 +120,15 @@ def register(
         except DefasagemError as exc:  # the spreadsheet or the rule file cannot be read
             return home(str(exc), 422)
         try:
-            token = store.save(StoredResult(scored, bundle.version, sent.filename, time.time()))
+            token = store.lists.save(
+                StoredResult(scored, bundle.version, sent.filename, time.time())
+            )
         except DefasagemError as exc:
-            return home(str(exc), 503)
+            return home(f"não foi possível guardar a lista pontuada: {exc}", 503)
         return see_other(url_for("result", token=token))
 
     def stored(token: str) -> StoredResult:
-        found = store.load(token)
+        found = store.lists.load(token)
         if found is None:
             abort(404, "resultado não encontrado ou expirado (a lista fica 2 horas); envie de novo")
         return found
@@ -129,7 +137,8 @@ def register(
     def result(token: str) -> Response:
         found = stored(token)
         chosen = _filters(found.scored)
-        rows = _filtered(found.scored, chosen)
+        by_ra = store.followups.of_year(found.scored.year)
+        rows = _filtered(found.scored, chosen, by_ra)
         html = render_template(
             "result.html",
             token=token,
@@ -139,7 +148,9 @@ def register(
             chosen=chosen,
             options=_options(found.scored),
             bands=BANDS,
+            followed=FOLLOWED,
             total=len(found.scored.table),
+            followed_count=sum(1 for ra in found.scored.table["ra"] if ra in by_ra),
             percent=percent,
         )
         return Response(html, mimetype="text/html")
@@ -147,7 +158,9 @@ def register(
     @app.get("/resultado/<token>/lista<any('.xlsx', '.csv'):suffix>")
     def download(token: str, suffix: str) -> Response:
         found = stored(token)
-        content = ranked_bytes(found.scored, suffix, found.model_version)
+        by_ra = store.followups.of_year(found.scored.year)
+        extra = followup_columns([str(ra) for ra in found.scored.table["ra"]], by_ra)
+        content = ranked_bytes(found.scored, suffix, found.model_version, extra)
         mimetype = (
             "text/csv"
             if suffix == ".csv"
@@ -174,23 +187,13 @@ def register(
             risk=percent(float(table["probabilidade"].iloc[position]), 1),
             indicators=_against_phase(found.scored, ra),
             glossary=GLOSSARY,
+            year=found.scored.year,
+            history=student_history(store, ra),
+            back=request.path,
         )
         return Response(html, mimetype="text/html")
 
     _model_routes(app, bundle_of, home)
-
-
-def page_error(message: str, status: int) -> Response:
-    """An error as a page in Portuguese, with the menu (never JSON or a trace)."""
-    html = render_template("error.html", message=message, status=status)
-    return Response(html, status, mimetype="text/html")
-
-
-def see_other(url: str) -> Response:
-    """A 303 to ``url`` with a Portuguese body (Flask's own redirect page is in English)."""
-    shown = escape(url)
-    body = f'<!doctype html><html lang="pt-BR"><p>Continue em <a href="{shown}">{shown}</a>.</p>'
-    return Response(body, status=303, headers={"Location": url}, mimetype="text/html")
 
 
 def _model_routes(
@@ -292,9 +295,10 @@ def _score_upload(
 def _filters(scored: ScoredYear) -> dict[str, Any]:
     """The page's filters from the query string; an invalid value is ignored, never fatal.
 
-    ``n`` is how many students the team follows (marked in the list); "só os acompanhados"
-    restricts the list to them. It is on when the page opens, so a first look shows the
-    students to act on; the other filters then apply to the whole list unless it stays on.
+    ``n`` is how many students the team can follow (the priority, marked in the list); "só os
+    N prioritários" restricts the list to them. It is on when the page opens, so a first look
+    shows the students to act on; the other filters then apply to the whole list unless it
+    stays on. ``acomp`` keeps the students with (or without) a follow-up record.
     """
     args = request.args
     capacity = math.ceil(scored.share * len(scored.table))
@@ -302,10 +306,11 @@ def _filters(scored: ScoredYear) -> dict[str, Any]:
     return {
         "n": n if n is not None and n > 0 else capacity,
         "capacity": capacity,
-        "only_followed": not args or args.get("so") == "1",
+        "only_priority": not args or args.get("so") == "1",
         "fase": _whole(args.get("fase", "")),
         "turma": args.get("turma", ""),
         "faixa": args.get("faixa", "") if args.get("faixa") in BANDS else "",
+        "acomp": args.get("acomp", "") if args.get("acomp") in FOLLOWED else "",
     }
 
 
@@ -317,10 +322,15 @@ def _whole(text: str) -> int | None:
     return int(text)
 
 
-def _filtered(scored: ScoredYear, chosen: dict[str, Any]) -> list[dict[str, Any]]:
+def _filtered(
+    scored: ScoredYear, chosen: dict[str, Any], by_ra: dict[str, list[Followup]]
+) -> list[dict[str, Any]]:
     table = scored.table
     keep = pd.Series(True, index=table.index)
-    if chosen["only_followed"]:
+    if chosen["acomp"]:
+        has_records = table["ra"].astype(str).isin(by_ra)
+        keep &= has_records if chosen["acomp"] == "sim" else ~has_records
+    if chosen["only_priority"]:
         keep &= table["posicao"] <= chosen["n"]
     if chosen["fase"] is not None:
         keep &= table["fase"] == chosen["fase"]
@@ -339,6 +349,7 @@ def _filtered(scored: ScoredYear, chosen: dict[str, Any]) -> list[dict[str, Any]
             "faixa": str(row["faixa"]),
             "acompanhar": int(row["posicao"]) <= chosen["n"],
             "motivos": [r.text for r in scored.reasons[int(index)]],
+            "acompanhamentos": [f.summary() for f in by_ra.get(str(row["ra"]), [])],
         }
         for index, row in zip(table.index[keep], records, strict=True)
     ]

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from defasagem.store.database import database_url
+from defasagem.store.followups import DEFAULT_INTERVENTIONS
+
 DEFAULT_MAX_BATCH = 5000
 # A 5,000-student batch is about 4 MB of JSON; a little room, then a clear 413.
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
@@ -40,19 +43,22 @@ class ApiSettings:
     max_upload: int = DEFAULT_MAX_UPLOAD
     # Where drift reports are written and read (default: <logs>/drift).
     reports: Path | None = None
-    # Where scored uploads wait for their pages and downloads (default: <logs>/resultados).
-    results: Path | None = None
     # The RA in the prediction log: pseudonymized with this key (default: a random key kept in
     # <logs>/.chave-pseudonimo), or as sent when raw_ra is True (the operator's choice).
     log_key: str | None = None
     raw_ra: bool = False
     # None: no access control (tests, and `defasagem serve --no-auth`, which warns).
     auth: AuthSettings | None = None
+    # The database of lists and follow-ups (default: DEFASAGEM_DATABASE_URL, else a SQLite
+    # file in the logs folder).
+    database: str | None = None
+    # What a follow-up record may name (configs/acompanhamento.toml).
+    interventions: tuple[str, ...] = DEFAULT_INTERVENTIONS
 
     @property
-    def results_dir(self) -> Path:
-        """The folder of scored uploads."""
-        return self.results if self.results is not None else self.logs_dir / "resultados"
+    def database_url(self) -> str:
+        """The database's address."""
+        return database_url(self.logs_dir, self.database)
 
     @property
     def reports_dir(self) -> Path:

@@ -7,6 +7,7 @@ never wait for the writer, with foreign keys on and a busy timeout instead of an
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from defasagem.errors import DefasagemError
+from defasagem.files import describe_os_error
 
 URL_VARIABLE = "DEFASAGEM_DATABASE_URL"
 SQLITE_FILE = "defasagem.sqlite3"
@@ -45,7 +47,13 @@ def make_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DefasagemError(
+                    f"{parsed.database}: não foi possível criar a pasta do banco "
+                    f"({describe_os_error(exc)})."
+                ) from None
         engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -82,3 +90,8 @@ def _hidden(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "…"
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored moment as an aware UTC datetime (SQLite gives them back naive, PostgreSQL aware)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from defasagem.errors import DefasagemError
+from defasagem.files import describe_os_error
+from defasagem.store.faults import StoreUnavailableError, describe, reason
 
 SCRIPTS = Path(__file__).parent / "migrations"
 
@@ -22,6 +29,7 @@ def _config() -> Config:
     return config
 
 
+@functools.cache
 def head() -> str:
     """The newest migration."""
     found = ScriptDirectory.from_config(_config()).get_current_head()
@@ -35,26 +43,60 @@ def current(engine: Engine) -> str | None:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     except OperationalError as exc:
-        raise DefasagemError(f"banco de dados inacessível: {_reason(exc)}") from None
+        raise StoreUnavailableError(describe(exc)) from None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str:
     """Migrate the database to ``revision`` in one transaction; returns where it ended."""
     config = _config()
     try:
-        with engine.begin() as connection:
+        with _one_migrator(engine), engine.begin() as connection:
+            _lock_postgresql(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except OperationalError as exc:
-        raise DefasagemError(f"banco de dados inacessível: {_reason(exc)}") from None
+        raise StoreUnavailableError(describe(exc)) from None
     except SQLAlchemyError as exc:
-        raise DefasagemError(f"a migração do banco falhou: {_reason(exc)}") from None
+        raise DefasagemError(f"a migração do banco falhou: {reason(exc)}") from None
     reached = current(engine)
     assert reached is not None
     return reached
 
 
-def _reason(exc: SQLAlchemyError) -> str:
-    """The driver's first line, without SQLAlchemy's background link."""
-    text = str(getattr(exc, "orig", None) or exc)
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+def prepare(engine: Engine) -> str:
+    """The database at the newest schema: migrated only when behind (one cheap read when not),
+    so every server worker may call it at start-up."""
+    found = current(engine)
+    return found if found == head() else upgrade(engine)
+
+
+# Any fixed number: every replica takes the same PostgreSQL advisory lock before migrating.
+_MIGRATION_LOCK = 16_032_026
+
+
+def _lock_postgresql(connection: Connection) -> None:
+    """Two replicas starting together migrate one after the other (PostgreSQL); the second
+    then finds nothing to do. The lock ends with the transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+
+
+@contextmanager
+def _one_migrator(engine: Engine) -> Iterator[None]:
+    """For SQLite, a lock file beside the database plays the advisory lock's part (two
+    workers of one server start at the same moment)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    try:
+        descriptor = os.open(f"{database}.migracao.trava", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StoreUnavailableError(
+            f"não foi possível preparar o banco em {database} ({describe_os_error(exc)})."
+        ) from None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)

@@ -1,5 +1,8 @@
 """The database schema, as SQLAlchemy Core tables (Alembic migrations create them).
 
+A scored list (``scored_lists``) is kept for two hours under an unguessable token, so every
+replica can show, filter and export it; it holds no names (the upload itself is never kept).
+
 A follow-up record belongs to a student (RA) and a year, not to one upload; every change is
 also written to ``followup_events``, so nothing is overwritten without a trace. ``version``
 counts the changes: an edit names the version it started from, and a stale one is refused.
@@ -14,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -50,4 +54,17 @@ followup_events = Table(
     Column("who", String(120), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("record", JSON, nullable=False),
+)
+
+scored_lists = Table(
+    "scored_lists",
+    metadata,
+    Column("token", String(32), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("year", Integer, nullable=False),
+    Column("model_version", String(80), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("students", Integer, nullable=False),
+    # The ranked year, pickled and compressed: written and read only by this program.
+    Column("payload", LargeBinary, nullable=False),
 )
