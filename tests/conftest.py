@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from databases import database_engine, postgres_url  # noqa: F401 (fixtures for tests/store)
+from databases import (  # noqa: F401 (fixtures)
+    database_engine,
+    database_url_of_kind,
+    postgres_url,
+)
 from defasagem.data.ingest import IngestResult, ingest_files
 
 

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,18 +80,37 @@ def database_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
         yield created
         created.dispose()
         return
+    with fresh_postgres_database(request) as url:
+        created = make_engine(url)
+        try:
+            yield created
+        finally:
+            created.dispose()
+
+
+@contextmanager
+def fresh_postgres_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of an empty database of the session's cluster, dropped at the end."""
     base = request.getfixturevalue("postgres_url")
     name = f"teste_{abs(hash(request.node.nodeid)) % 10**12}"
     admin = make_engine(base)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
         connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    created = make_engine(base.replace("/postgres?", f"/{name}?"))
     try:
-        yield created
+        yield base.replace("/postgres?", f"/{name}?")
     finally:
-        created.dispose()
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             # FORCE: a connection the code under test left open must not fail the teardown.
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url_of_kind(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database of each kind (for servers started by a test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'banco.sqlite3'}"
+        return
+    with fresh_postgres_database(request) as url:
+        yield url

@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +39,9 @@ class Running:
     token: str
     user: str
     password: str
+    # A second web user with the "leitura" role (reads, never writes).
+    reader: str = "leitora"
+    reader_password: str = ""
 
     @property
     def bearer(self) -> dict[str, str]:
@@ -45,20 +50,26 @@ class Running:
 
 
 @contextmanager
-def running_server(model: Path, folder: Path) -> Iterator[Running]:
+def running_server(
+    model: Path, folder: Path, *, database: str | None = None, workers: int = 2
+) -> Iterator[Running]:
     """The server (with access control, as in production) on a free port until the block ends.
 
-    One API token and one web user are created first, with random secrets."""
+    One API token, one coordinator and one reader are created first, with random secrets; the
+    database is ``database`` (a URL), else the SQLite file in the logs folder."""
     port = free_port()
     logs = folder / "logs"
     access = AccessStore(folder / "acesso")
     token = access.add_token("testes")
     user, password = "coordenadora", secrets.token_urlsafe(12)
     access.add_user(user, password)
+    reader, reader_password = "leitora", secrets.token_urlsafe(12)
+    access.add_user(reader, reader_password, role="leitura")
     command = [
         sys.executable, "-m", "defasagem.cli", "serve", "--model", str(model),
-        "--logs", str(logs), "--port", str(port), "--workers", "2",
+        "--logs", str(logs), "--port", str(port), "--workers", str(workers),
         "--auth", str(folder / "acesso"),
+        *(["--database", database] if database else []),
     ]  # fmt: skip
     # The server's output goes to a file: an unread pipe fills up and blocks gunicorn.
     with (folder / "servidor.log").open("wb") as output:
@@ -71,7 +82,7 @@ def running_server(model: Path, folder: Path) -> Iterator[Running]:
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_ready(f"{url}/ready", process)
-            yield Running(url, logs, process.pid, token, user, password)
+            yield Running(url, logs, process.pid, token, user, password, reader, reader_password)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
@@ -88,3 +99,50 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
             time.sleep(0.2)
     process.kill()
     pytest.fail("o servidor não ficou pronto em 60 s")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
+        return None  # a 303 is an answer to look at, not to follow
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect())
+
+
+def http(
+    url: str,
+    *,
+    token: str,
+    form: dict[str, str] | None = None,
+    upload: tuple[str, bytes] | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request with a bearer token: GET, or POST of a form (and a file as ``arquivo``).
+
+    Returns the status, the headers and the body; redirects are not followed."""
+    headers = {"Authorization": f"Bearer {token}"}
+    data = None
+    if upload is not None:
+        boundary = secrets.token_hex(12)
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in (form or {}).items()
+        ]
+        name, content = upload
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="arquivo"; filename="{name}"'
+            "\r\nContent-Type: application/octet-stream\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+        )
+        data = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    elif form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    request = urllib.request.Request(url, data=data, headers=headers)
+    try:
+        with _OPENER.open(request, timeout=timeout) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()

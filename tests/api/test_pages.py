@@ -14,10 +14,9 @@ import openpyxl
 import pandas as pd
 import pytest
 from flask.testing import FlaskClient
-
-from defasagem.api.app import create_app
 from sqlalchemy import func, select, update
 
+from defasagem.api.app import create_app
 from defasagem.api.settings import ApiSettings
 from defasagem.cli import main
 from defasagem.data.ingest import IngestResult
@@ -26,7 +25,6 @@ from defasagem.predict import score_year
 from defasagem.store.lists import TTL_SECONDS
 from defasagem.store.service import Store
 from defasagem.store.tables import scored_lists
-
 
 FOLLOWUP_COLUMNS = ["Acompanhado", "Intervenções", "Situações", "Responsáveis", "Início"]
 

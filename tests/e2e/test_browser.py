@@ -50,8 +50,8 @@ def fresh_page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def log_in(p: Page, site: Running, password: str | None = None) -> None:
-    p.get_by_label("Usuário").fill(site.user)
+def log_in(p: Page, site: Running, password: str | None = None, user: str | None = None) -> None:
+    p.get_by_label("Usuário").fill(user or site.user)
     p.get_by_label("Senha").fill(password or site.password)
     p.get_by_role("button", name="Entrar").click()
 
@@ -107,7 +107,7 @@ def test_upload_filter_open_a_student_and_download_excel(
     shot(p, "lista-ordenada", full_page=False)  # the README's picture
 
     # Filter: everyone in Fase 3 with a high band.
-    p.get_by_label("Acompanhar os N alunos de maior risco").fill("")
+    p.get_by_label("Prioridade: os N alunos de maior risco").fill("")
     p.get_by_label("Fase", exact=True).select_option("3")
     p.get_by_label("Faixa").select_option("alto")
     p.get_by_role("button", name="Filtrar").click()
@@ -136,10 +136,11 @@ def test_upload_filter_open_a_student_and_download_excel(
     expected = tmp_path / "predict.xlsx"
     args = ["predict", "--model", str(synthetic_bundle), "--data", str(synthetic_workbook)]
     assert main([*args, "--out", str(expected)]) == 0
-    pd.testing.assert_frame_equal(
-        pd.read_excel(saved, sheet_name="Risco 2024"),
-        pd.read_excel(expected, sheet_name="Risco 2024"),
-    )
+    want = pd.read_excel(expected, sheet_name="Risco 2024")
+    got = pd.read_excel(saved, sheet_name="Risco 2024")
+    # The same list, then the follow-up columns the page adds.
+    pd.testing.assert_frame_equal(got[list(want.columns)], want)
+    assert "Acompanhado" in got.columns[len(want.columns) :]
 
 
 def test_a_wrong_file_shows_the_error_and_the_page_stays_usable(
@@ -171,3 +172,68 @@ def test_pages_fit_a_phone_and_work_with_the_keyboard(page: Page, site: Running)
     focused = p.evaluate("document.activeElement.textContent")
     assert focused == "Pular para o conteúdo"
     shot(p, "celular")
+
+
+def test_follow_ups_are_recorded_filtered_exported_and_read_only_for_readers(
+    page: Page, browser: Browser, site: Running, synthetic_workbook: Path, tmp_path: Path
+) -> None:
+    p = page
+    p.goto(site.url)
+    p.get_by_label("Planilha da PEDE").set_input_files(str(synthetic_workbook))
+    p.get_by_role("button", name="Enviar e pontuar").click()
+    p.wait_for_url("**/resultado/**")
+    list_url = p.url.split("?")[0]
+    ras = [row.locator("td").nth(1).inner_text() for row in p.locator("#lista tbody tr").all()[:3]]
+    plans = dict(zip(ras, ["reforço escolar", "mentoria", "conversa com a família"], strict=True))
+    for number, (ra, intervention) in enumerate(plans.items()):
+        p.locator("#lista").get_by_role("link", name=ra, exact=True).click()
+        p.wait_for_url(f"**/aluno/{ra}")
+        form = p.get_by_role("form", name="Registrar acompanhamento")
+        form.get_by_label("Intervenção").select_option(intervention)
+        form.get_by_label("Situação").select_option("em andamento")
+        form.get_by_label("Responsável").fill(f"Educadora {number + 1}")
+        form.get_by_label("Início").fill("2025-03-10")
+        form.get_by_label("Observação").fill("combinado com a família")
+        form.get_by_role("button", name="Registrar acompanhamento").click()
+        p.wait_for_url(f"**/aluno/{ra}")
+        assert f"{intervention} — em andamento" in p.locator("main").inner_text()
+        if number == 0:
+            shot(p, "acompanhamento-aluno")
+        p.get_by_role("link", name="← Voltar à lista").click()
+        p.wait_for_url(f"{list_url}")
+    # Filter "acompanhados": exactly the three, with their interventions.
+    p.get_by_label("Prioridade: os N alunos de maior risco").fill("")
+    p.get_by_label("Mostrar só os N prioritários").uncheck()
+    p.get_by_label("Acompanhamento", exact=True).select_option("sim")
+    p.get_by_role("button", name="Filtrar").click()
+    p.wait_for_url("**acomp=sim**")
+    rows = p.locator("#lista tbody tr").all()
+    shown = {
+        row.locator("td").nth(1).inner_text(): row.locator("td").nth(7).inner_text() for row in rows
+    }
+    assert set(shown) == set(ras)
+    assert all(plans[ra] in text for ra, text in shown.items())
+    shot(p, "lista-acompanhados")
+    with p.expect_download() as download:
+        p.get_by_role("link", name="Excel (.xlsx)").click()
+    saved = tmp_path / "acompanhados.xlsx"
+    download.value.save_as(saved)
+    table = pd.read_excel(saved, sheet_name="Risco 2024", dtype=str)
+    marked = table[table["Acompanhado"] == "sim"]
+    assert dict(zip(marked["RA"], marked["Intervenções"], strict=True)) == plans
+    assert set(marked["Situações"]) == {"em andamento"}
+    # A reader, in another browser profile, sees the same records and has nothing to edit with.
+    reader = browser.new_context(locale="pt-BR")
+    r = reader.new_page()
+    r.goto(f"{list_url}?acomp=sim&n=")
+    r.wait_for_url("**/login**")
+    log_in(r, site, password=site.reader_password, user=site.reader)
+    r.wait_for_url("**acomp=sim**")
+    assert r.locator("#lista tbody tr").count() == 3
+    r.locator("#lista").get_by_role("link", name=ras[0], exact=True).click()
+    r.wait_for_url(f"**/aluno/{ras[0]}")
+    assert "papel leitura" in r.locator("main").inner_text()
+    assert r.get_by_role("button", name="Registrar acompanhamento").count() == 0
+    assert r.get_by_text("Editar").count() == 0
+    shot(r, "acompanhamento-leitura")
+    reader.close()

@@ -8,6 +8,7 @@ concurrency): a stale one gets a 409 page with the current record, never a silen
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,6 +20,7 @@ from defasagem.api.responses import page_error, see_other
 from defasagem.api.settings import ApiSettings
 from defasagem.followup_export import export_bytes
 from defasagem.store.followups import (
+    BRASILIA,
     STATUSES,
     Followup,
     FollowupConflictError,
@@ -54,7 +56,11 @@ def register(app: Flask, settings: ApiSettings, store: Store) -> None:
     """Add the follow-up routes to ``app``."""
     interventions = settings.interventions
     app.jinja_env.globals.update(
-        can_edit=can_edit, statuses=STATUSES, interventions=interventions, local_time=local_time
+        can_edit=can_edit,
+        statuses=STATUSES,
+        interventions=interventions,
+        local_time=local_time,
+        today=lambda: dt.datetime.now(BRASILIA).date().isoformat(),
     )
 
     @app.get("/acompanhamentos")

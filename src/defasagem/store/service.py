@@ -7,8 +7,10 @@ the schema is prepared lazily: at start-up, again at most every few seconds whil
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
+from pathlib import Path
 
 from sqlalchemy import Engine, text
 
@@ -20,6 +22,9 @@ from defasagem.store.lists import TTL_SECONDS, ListStore
 from defasagem.store.migrate import prepare
 
 RETRY_SECONDS = 5.0
+# Below this much free space beside a SQLite file, /ready reports the disk as full: a list of
+# a few thousand students takes about a megabyte, and SQLite needs room for its journal.
+MIN_FREE_BYTES = 32 * 1024 * 1024
 
 
 class Store:
@@ -64,7 +69,24 @@ class Store:
                 connection.execute(text("SELECT 1"))
         except DefasagemError as exc:
             return str(exc)
-        return None
+        return self._disk_problem()
+
+    def _disk_problem(self) -> str | None:
+        """A SQLite file's disk nearly full (PostgreSQL reports its own at the next write)."""
+        assert self._engine is not None
+        database = self._engine.url.database
+        if self._engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return None
+        try:
+            free = shutil.disk_usage(Path(database).parent).free
+        except OSError:
+            return None
+        if free >= MIN_FREE_BYTES:
+            return None
+        return (
+            f"o disco do banco de dados está cheio (restam {free // (1024 * 1024)} MB em "
+            f"{Path(database).parent}); libere espaço para gravar listas e acompanhamentos."
+        )
 
     def dispose(self) -> None:
         """Close the pooled connections (before a fork, at the end of a test)."""
