@@ -124,10 +124,8 @@ def http(
     data = None
     if upload is not None:
         boundary = secrets.token_hex(12)
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-            for name, value in (form or {}).items()
-        ]
+        field = '--{}\r\nContent-Disposition: form-data; name="{}"\r\n\r\n{}\r\n'
+        parts = [field.format(boundary, k, v).encode() for k, v in (form or {}).items()]
         name, content = upload
         parts.append(
             f'--{boundary}\r\nContent-Disposition: form-data; name="arquivo"; filename="{name}"'

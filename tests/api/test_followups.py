@@ -116,7 +116,7 @@ def record(
 
 
 def rows_of(page: str) -> list[str]:
-    return page.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
+    return page.split("<tbody>")[1].split("</tbody>", maxsplit=1)[0].split("</tr>")[:-1]
 
 
 def test_a_coordinator_records_follow_ups_and_the_list_shows_and_filters_them(

@@ -223,6 +223,13 @@ def test_follow_ups_are_recorded_filtered_exported_and_read_only_for_readers(
     assert dict(zip(marked["RA"], marked["Intervenções"], strict=True)) == plans
     assert set(marked["Situações"]) == {"em andamento"}
     # A reader, in another browser profile, sees the same records and has nothing to edit with.
+    reader_sees_but_cannot_edit(browser, site, list_url, ras)
+
+
+def reader_sees_but_cannot_edit(
+    browser: Browser, site: Running, list_url: str, ras: list[str]
+) -> None:
+    """The "leitura" user opens the followed students: the records, and no form."""
     reader = browser.new_context(locale="pt-BR")
     r = reader.new_page()
     r.goto(f"{list_url}?acomp=sim&n=")

@@ -127,7 +127,7 @@ def test_a_worker_killed_mid_write_loses_no_acknowledged_follow_up(
             records = connection.execute(select(func.count()).select_from(followups)).scalar()
     finally:
         engine.dispose()
-    counts = dict(stored)
+    counts: dict[str, int] = dict(stored)
     assert all(counts.get(ra) == 1 for ra in acknowledged)  # each acknowledged write, once
     # Nothing half-written: every record has exactly one creation event, and no event is lost.
     assert len(created) == records
