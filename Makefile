@@ -61,11 +61,15 @@ ifeq ($(SERVE),1)
 	@set -e; \
 	TOKEN=$$($(BIN)/defasagem tokens add demo --auth $(AUTH) --quiet); \
 	SENHA=$$($(BIN)/defasagem users add demo --auth $(AUTH) --replace --generate-password --quiet); \
+	LEITURA=$$($(BIN)/defasagem users add leitura --auth $(AUTH) --replace --role leitura \
+		--generate-password --quiet); \
 	echo ""; \
 	echo "Páginas e API em http://localhost:$(PORT) (Ctrl+C para parar). Acesso sorteado agora:"; \
-	echo "  login das páginas: usuário demo, senha $$SENHA"; \
+	echo "  login das páginas: usuário demo, senha $$SENHA (registra acompanhamentos)"; \
+	echo "  só leitura:        usuário leitura, senha $$LEITURA"; \
 	echo "  token da API:      $$TOKEN"; \
 	echo "  coordenadores: http://localhost:$(PORT)/  (envie $(firstword $(DEMO_DATA)))"; \
+	echo "  acompanhamentos: http://localhost:$(PORT)/acompanhamentos"; \
 	echo "  o modelo: http://localhost:$(PORT)/modelo"; \
 	echo "  documentação da API: http://localhost:$(PORT)/docs    prontidão: http://localhost:$(PORT)/ready"; \
 	echo "  monitoramento: http://localhost:$(PORT)/monitoring  (tráfego de teste: make simulate)"; \

@@ -26,5 +26,8 @@ if [ ! -f "$models/metadata.json" ]; then
 else
     echo "defasagem: usando o modelo em $models"
 fi
+# The database: DEFASAGEM_DATABASE_URL (PostgreSQL) when set, else SQLite in /logs; serve
+# migrates it before the workers start.
 exec defasagem serve --model "$models" --logs /logs --host 0.0.0.0 \
-    --port "${DEFASAGEM_PORT}" --workers "${DEFASAGEM_WORKERS}"
+    --port "${DEFASAGEM_PORT}" --workers "${DEFASAGEM_WORKERS}" \
+    --interventions /opt/defasagem/configs/acompanhamento.toml

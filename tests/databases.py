@@ -40,9 +40,10 @@ def _as_owner(command: list[str]) -> list[str]:
     return ["runuser", "-u", POSTGRES_USER, "--", *command]
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster listening only on a Unix socket."""
+@contextmanager
+def temporary_postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster listening only on a Unix socket: the URL of its
+    ``postgres`` database (the benchmarks use it too)."""
     # Outside pytest's folder, which only root may enter: the cluster's owner must reach it.
     root = Path(tempfile.mkdtemp(prefix="defasagem-postgres-"))
     data, socket = root / "data", root / "socket"
@@ -70,6 +71,13 @@ def postgres_url() -> Iterator[str]:
             check=False, capture_output=True,
         )  # fmt: skip
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The session's PostgreSQL cluster."""
+    with temporary_postgres() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -21,6 +21,15 @@ import pytest
 
 from defasagem.access import AccessStore
 
+# A follow-up form as the student page sends it (with ``ra`` and ``ano`` added).
+FOLLOWUP_FORM = {
+    "intervencao": "mentoria",
+    "responsavel": "Ana",
+    "inicio": "2025-03-10",
+    "situacao": "planejado",
+    "nota": "",
+}
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""

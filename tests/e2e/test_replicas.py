@@ -22,15 +22,8 @@ from sqlalchemy import func, select
 
 from defasagem.store.database import make_engine
 from defasagem.store.tables import followup_events, followups
+from servers import FOLLOWUP_FORM as FORM
 from servers import Running, http, running_server
-
-FORM = {
-    "intervencao": "mentoria",
-    "responsavel": "Ana",
-    "inicio": "2025-03-10",
-    "situacao": "planejado",
-    "nota": "",
-}
 
 
 @pytest.fixture

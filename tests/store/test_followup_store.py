@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from defasagem.errors import DefasagemError
+from defasagem.store.faults import StoreUnavailableError
 from defasagem.store.followups import (
     FollowupConflictError,
     FollowupDraft,
@@ -159,3 +160,8 @@ def test_the_intervention_list_is_read_and_checked(tmp_path: Path) -> None:
             load_interventions(path)
     with pytest.raises(DefasagemError, match="não foi possível ler"):
         load_interventions(tmp_path / "nada.toml")
+
+
+def test_a_database_that_was_never_migrated_is_named_as_such(database_engine: Engine) -> None:
+    with pytest.raises(StoreUnavailableError, match="rode 'defasagem db upgrade'"):
+        FollowupStore(database_engine).of_year(2024)

@@ -15,7 +15,9 @@ from defasagem.errors import DefasagemError
 
 # Phrases of SQLite and PostgreSQL (and of the OS under them) that mean "no room to write".
 _FULL = ("disk is full", "no space left", "disk full", "could not extend file", "diskfull")
-_MISSING_TABLE = ("no such table", "undefinedtable", "does not exist")
+# SQLite's message, and psycopg's class for a missing table ("relation ... does not exist"; a
+# missing *database* is a connection failure, not this).
+_MISSING_TABLE = ("no such table", "undefinedtable")
 
 
 class StoreUnavailableError(DefasagemError):
