@@ -102,7 +102,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/pytest --cov --cov-report=term-missing
+	$(BIN)/pytest --cov --cov-report=term-missing --durations=25
 
 test: lint typecheck unit
 

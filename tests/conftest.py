@@ -15,7 +15,6 @@ import pytest
 
 from databases import (  # noqa: F401 (fixtures)
     database_engine,
-    database_url_of_kind,
     postgres_url,
 )
 from defasagem.data.ingest import IngestResult, ingest_files

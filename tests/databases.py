@@ -112,13 +112,3 @@ def fresh_postgres_database(request: pytest.FixtureRequest) -> Iterator[str]:
             # FORCE: a connection the code under test left open must not fail the teardown.
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url_of_kind(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty database of each kind (for servers started by a test)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'banco.sqlite3'}"
-        return
-    with fresh_postgres_database(request) as url:
-        yield url

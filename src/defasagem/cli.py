@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sys
@@ -340,11 +341,30 @@ def serve(
     except DefasagemError as exc:  # the server still starts: /ready says why until it is fixed
         click.echo(f"Aviso: o modelo não carrega ({exc}); /ready responde 503 até corrigir.")
     prepare_database(settings.database_url)
+    retire_folder_lists(logs_dir)
     click.echo(
         f"API em http://{host}:{port} (modelo {model_dir}, logs em {logs_dir}, relatórios de "
         f"drift em {settings.reports_dir})."
     )
     run_server(settings, host=host, port=port, workers=workers)
+
+
+def retire_folder_lists(logs_dir: Path) -> int:
+    """Delete the scored lists an older version kept in ``<logs>/resultados/`` (now they live in
+    the database): nothing would ever prune them again. Returns how many were deleted."""
+    folder = logs_dir / "resultados"
+    removed = 0
+    for path in [*folder.glob("*.joblib"), *folder.glob("*.tmp")]:
+        try:
+            path.unlink()
+            removed += 1
+        except OSError:
+            continue
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only when empty
+    if removed:
+        click.echo(f"{removed} lista(s) antiga(s) de {folder} apagada(s) (agora ficam no banco).")
+    return removed
 
 
 def interventions_of(path: Path | None) -> tuple[str, ...]:

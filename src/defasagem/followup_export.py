@@ -37,6 +37,21 @@ HISTORY = {
 }
 
 
+# A cell that starts like a formula is run by Excel (and LibreOffice) when the file opens: text
+# typed by a person (a note, a name) gets an apostrophe first, so it stays text (OWASP's advice
+# on CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """``text`` as a spreadsheet shows it, never as a formula."""
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def _inert_table(table: pd.DataFrame) -> pd.DataFrame:
+    return table.map(lambda value: inert(value) if isinstance(value, str) else value)
+
+
 def current_table(records: Sequence[Followup]) -> pd.DataFrame:
     """One row per record, at its current version."""
     rows = [
@@ -47,7 +62,7 @@ def current_table(records: Sequence[Followup]) -> pd.DataFrame:
         }
         for record in records
     ]
-    return pd.DataFrame(rows, columns=list(CURRENT)).rename(columns=CURRENT)
+    return _inert_table(pd.DataFrame(rows, columns=list(CURRENT)).rename(columns=CURRENT))
 
 
 def history_table(events: Sequence[FollowupEvent]) -> pd.DataFrame:
@@ -71,7 +86,7 @@ def history_table(events: Sequence[FollowupEvent]) -> pd.DataFrame:
                 "note": record.get("note", ""),
             }
         )
-    return pd.DataFrame(rows, columns=list(HISTORY)).rename(columns=HISTORY)
+    return _inert_table(pd.DataFrame(rows, columns=list(HISTORY)).rename(columns=HISTORY))
 
 
 def export_bytes(

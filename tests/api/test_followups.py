@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,7 @@ def world(synthetic_bundle: Path, scored: ScoredYear, tmp_path: Path) -> Iterato
     )
     app = create_app(settings)
     store = app.extensions["defasagem_store"]
-    token = store.lists.save(StoredResult(scored, "v1", "pede.xlsx", 1e10))
+    token = store.lists.save(StoredResult(scored, "v1", "pede.xlsx", time.time()))
     ras = [str(ra) for ra in scored.table["ra"]]
     yield World(app.test_client, store, token, f"/resultado/{token}", ras, scored.year, api_token)
     store.dispose()
@@ -396,5 +397,92 @@ def test_an_unreachable_postgresql_is_a_503_and_predict_still_answers(
     assert upload.status_code == 503
     assert "não foi possível guardar a lista pontuada" in alert(upload.get_data(as_text=True))
     # The model does not need the database.
+    student = {"ano": 2024, "fase": "FASE 3", "fase_ideal": 4, "ieg": 5.1, "ida": 4.2}
+    assert client.post("/predict", json=student).status_code == 200
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_every_export(world: World) -> None:
+    ra = world.ras[0]
+    headers = {"Authorization": f"Bearer {world.api_token}"}
+    data = {"ra": ra, "ano": str(world.year), **form(responsavel='=HYPERLINK("x";"y")')}
+    data["nota"] = "+55 11 9999"
+    client = world.client()
+    assert client.post("/acompanhamentos/novo", data=data, headers=headers).status_code == 303
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get("/acompanhamentos/registro.xlsx", headers=headers).data)
+    )
+    cells = [c.value for row in book["Acompanhamentos"].iter_rows(min_row=2) for c in row]
+    assert '\'=HYPERLINK("x";"y")' in cells
+    assert "'+55 11 9999" in cells
+    assert all(c.data_type != "f" for row in book["Histórico"].iter_rows() for c in row)
+    listed = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"{world.list_url}/lista.xlsx", headers=headers).data)
+    )
+    sheet = listed[f"Risco {world.year}"]
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    csv = client.get("/acompanhamentos/registro.csv", headers=headers).get_data(as_text=True)
+    assert "\"'=HYPERLINK" in csv
+    assert ";'+55 11 9999" in csv
+
+
+def test_control_characters_spaces_in_an_ra_and_odd_ids(world: World) -> None:
+    headers = {"Authorization": f"Bearer {world.api_token}"}
+    client = world.client()
+    nul = client.post(
+        "/acompanhamentos/novo",
+        data={"ra": world.ras[0], "ano": str(world.year), **form(responsavel="Ana\x00")},
+        headers=headers,
+    )
+    assert nul.status_code == 400
+    assert "campo responsavel: tem caracteres de controle" in alert(nul.get_data(as_text=True))
+    spaced = client.post(
+        "/acompanhamentos/novo",
+        data={"ra": "RA 12", "ano": str(world.year), **form(nota="linha 1\nlinha 2")},
+        headers=headers,
+    )
+    assert spaced.status_code == 303
+    assert [r.ra for r in world.store.followups.all()] == ["RA 12"]
+    assert client.get("/acompanhamentos/aluno/RA%2012", headers=headers).status_code == 200
+    assert client.get("/acompanhamentos/aluno/%00", headers=headers).status_code == 404
+    huge = client.post("/acompanhamentos/99999999999999999999", data=form(), headers=headers)
+    assert huge.status_code == 404
+
+
+def test_a_save_after_the_list_expired_lands_on_the_history_not_on_a_404(world: World) -> None:
+    ra = world.ras[0]
+    back = f"{world.list_url}/aluno/{ra}"
+    world.store.lists.ttl = -1  # the list expired while the form was open
+    answer = world.client().post(
+        "/acompanhamentos/novo",
+        data={"ra": ra, "ano": str(world.year), "voltar": back, **form()},
+        headers={"Authorization": f"Bearer {world.api_token}"},
+    )
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"/acompanhamentos/aluno/{ra}"
+
+
+def test_the_conflict_page_keeps_what_the_person_typed(world: World) -> None:
+    created = world.store.followups.create(world.ras[0], world.year, _draft("mentoria"), "coord")
+    world.store.followups.update(created.id, 1, _draft("mentoria", "concluído"), "bia")
+    late = world.client().post(
+        f"/acompanhamentos/{created.id}",
+        data={"versao": "1", **form(intervencao="mentoria", nota="uma nota longa <b>sua</b>")},
+        headers={"Authorization": f"Bearer {world.api_token}"},
+    )
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert "uma nota longa &lt;b&gt;sua&lt;/b&gt;</textarea>" in page
+
+
+def test_a_file_that_is_not_a_database_keeps_the_server_up_and_says_so(
+    synthetic_bundle: Path, tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "defasagem.sqlite3").write_bytes(b"isto nao e um banco" * 400)
+    client = create_app(ApiSettings(synthetic_bundle, logs)).test_client()
+    ready = client.get("/ready")
+    assert ready.status_code == 503
+    assert "não é um banco SQLite" in ready.get_json()["motivo"]
     student = {"ano": 2024, "fase": "FASE 3", "fase_ideal": 4, "ieg": 5.1, "ida": 4.2}
     assert client.post("/predict", json=student).status_code == 200

@@ -136,3 +136,16 @@ def test_serve_starts_with_a_database_that_is_down_and_says_so(
     assert "/ready responde 503 até o banco voltar" in err
     assert "segredo" not in err
     assert started[0].database == url
+
+
+def test_serve_deletes_the_lists_an_older_version_kept_in_a_folder(
+    synthetic_bundle: Path, tmp_path: Path, started: list[Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "logs" / "resultados"
+    old.mkdir(parents=True)
+    for name in ("a.joblib", "b.joblib", "c.tmp"):
+        (old / name).write_bytes(b"lista antiga")
+    code, out, _ = run(serve(synthetic_bundle, tmp_path), capsys)
+    assert code == 0
+    assert "3 lista(s) antiga(s)" in out
+    assert not old.exists()

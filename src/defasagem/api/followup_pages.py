@@ -18,12 +18,13 @@ from flask import Flask, Response, abort, g, render_template, request, url_for
 
 from defasagem.api.responses import page_error, see_other
 from defasagem.api.settings import ApiSettings
-from defasagem.followup_export import export_bytes
+from defasagem.followup_export import export_bytes, inert
 from defasagem.store.followups import (
     BRASILIA,
     STATUSES,
     Followup,
     FollowupConflictError,
+    FollowupDraft,
     FollowupError,
     FollowupNotFoundError,
     local_time,
@@ -33,7 +34,9 @@ from defasagem.store.service import Store
 
 # Where a form may send the browser back to: a page of this site, never another host.
 _BACK = re.compile(r"/(resultado|acompanhamentos)(/[A-Za-z0-9_.\-/]*)?(\?[A-Za-z0-9_=&%.\-]*)?")
-_RA = re.compile(r"[^\s/\\]{1,64}")
+# An RA as the spreadsheets have it (spaces and ':' included), without what would break an
+# address or the database: slashes and control characters.
+_RA = re.compile(r"[^/\\\x00-\x1f\x7f-\x9f]{1,64}")
 EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 READ_ONLY = (
     "seu usuário tem o papel leitura: ele vê as listas e os acompanhamentos, mas não pode "
@@ -44,7 +47,7 @@ READ_ONLY = (
 
 def can_edit() -> bool:
     """Whether this request may write follow-ups (see :mod:`defasagem.api.auth`)."""
-    return bool(g.get("can_edit", True))
+    return bool(g.get("can_edit", False))
 
 
 def actor() -> str:
@@ -85,6 +88,8 @@ def register(app: Flask, settings: ApiSettings, store: Store) -> None:
 
     @app.get("/acompanhamentos/aluno/<ra>")
     def student_followups(ra: str) -> Response:
+        if not valid_ra(ra):
+            abort(404, "RA inválido")
         history = student_history(store, ra)
         html = render_template(
             "student_followups.html", ra=ra, history=history, back=request.full_path.rstrip("?")
@@ -95,7 +100,7 @@ def register(app: Flask, settings: ApiSettings, store: Store) -> None:
     def followup_create() -> Response:
         _editor_only()
         ra = request.form.get("ra", "").strip()
-        if not _RA.fullmatch(ra):
+        if not valid_ra(ra):
             return page_error("campo ra: o RA do aluno falta ou não é válido.", 400)
         year = _bounded(request.form.get("ano", ""))
         if year is None:
@@ -106,10 +111,10 @@ def register(app: Flask, settings: ApiSettings, store: Store) -> None:
         except FollowupError as exc:
             return page_error(str(exc), 400)
         except FollowupConflictError as exc:
-            return _conflict(exc)
-        return see_other(_back(ra))
+            return _conflict(exc, draft)
+        return see_other(_back(store, ra))
 
-    @app.post("/acompanhamentos/<int:record_id>")
+    @app.post("/acompanhamentos/<int(max=2147483647):record_id>")
     def followup_update(record_id: int) -> Response:
         _editor_only()
         version = _bounded(request.form.get("versao", ""), low=1, high=10**9)
@@ -128,8 +133,8 @@ def register(app: Flask, settings: ApiSettings, store: Store) -> None:
         except FollowupError as exc:
             return page_error(str(exc), 400)
         except FollowupConflictError as exc:
-            return _conflict(exc)
-        return see_other(_back(current.ra))
+            return _conflict(exc, draft)
+        return see_other(_back(store, current.ra))
 
 
 def student_history(store: Store, ra: str) -> list[dict[str, Any]]:
@@ -150,9 +155,9 @@ def followup_columns(ras: Sequence[str], by_ra: Mapping[str, list[Followup]]) ->
         rows.append(
             {
                 "Acompanhado": "sim" if records else "não",
-                "Intervenções": "; ".join(r.intervention for r in records),
+                "Intervenções": inert("; ".join(r.intervention for r in records)),
                 "Situações": "; ".join(r.status for r in records),
-                "Responsáveis": "; ".join(r.responsible for r in records),
+                "Responsáveis": inert("; ".join(r.responsible for r in records)),
                 "Início": "; ".join(r.start_date.strftime("%d/%m/%Y") for r in records),
             }
         )
@@ -166,16 +171,26 @@ def _editor_only() -> None:
         abort(403, READ_ONLY)
 
 
-def _conflict(exc: FollowupConflictError) -> Response:
-    html = render_template("conflict.html", message=str(exc), current=exc.current)
+def valid_ra(ra: str) -> bool:
+    """Whether ``ra`` can name a student in a record (and in an address)."""
+    return bool(_RA.fullmatch(ra)) and bool(ra.strip())
+
+
+def _conflict(exc: FollowupConflictError, sent: FollowupDraft) -> Response:
+    """The 409 page: the current record, and what the person sent (nothing typed is lost)."""
+    html = render_template("conflict.html", message=str(exc), current=exc.current, sent=sent)
     return Response(html, status=409, mimetype="text/html")
 
 
-def _back(ra: str) -> str:
-    """The page the form came from (when it is one of ours), else the student's history."""
+def _back(store: Store, ra: str) -> str:
+    """The page the form came from (when it is one of ours and still there), else the
+    student's history: a list that expired while the form was open must not make a saved
+    record look lost."""
     wanted = request.form.get("voltar", "")
     if _BACK.fullmatch(wanted) and "//" not in wanted and ".." not in wanted:
-        return wanted
+        token = wanted.split("/")[2] if wanted.startswith("/resultado/") else None
+        if token is None or store.lists.load(token) is not None:
+            return wanted
     return url_for("student_followups", ra=ra)
 
 

@@ -25,6 +25,8 @@ URL_VARIABLE = "DEFASAGEM_DATABASE_URL"
 SQLITE_FILE = "defasagem.sqlite3"
 # Milliseconds a SQLite writer waits for another before giving up.
 BUSY_TIMEOUT_MS = 10_000
+# Seconds to reach a PostgreSQL server before calling it unreachable.
+CONNECT_TIMEOUT_S = 5
 
 
 def database_url(data_dir: Path, explicit: str | None = None) -> str:
@@ -59,7 +61,12 @@ def make_engine(url: str) -> Engine:
         return engine
     if backend == "postgresql":
         return create_engine(
-            parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True, pool_size=5
+            parsed.set(drivername="postgresql+psycopg"),
+            pool_pre_ping=True,
+            pool_size=5,
+            # psycopg waits 130 s for a host that drops packets: a worker would miss
+            # gunicorn's timeout, and a page its reader's patience.
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
         )
     raise DefasagemError(
         f"{URL_VARIABLE}: banco {backend!r} não suportado (use PostgreSQL ou SQLite)."

@@ -48,6 +48,8 @@ def describe(exc: SQLAlchemyError) -> str:
         )
     if isinstance(exc, OperationalError | DBAPIError) and exc.connection_invalidated:
         return f"a conexão com o banco de dados caiu; tente de novo ({text})."
+    if "file is not a database" in lowered:
+        return f"o arquivo do banco de dados não é um banco SQLite (corrompido?): {text}"
     return f"banco de dados inacessível: {text}"
 
 

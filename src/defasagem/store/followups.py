@@ -96,6 +96,10 @@ class FollowupNotFoundError(DefasagemError):
 
 def parse_draft(form: Mapping[str, str], interventions: Iterable[str]) -> FollowupDraft:
     """The form's fields as a draft; a Portuguese :class:`FollowupError` names the first bad one."""
+    for field in ("intervencao", "responsavel", "inicio", "situacao", "nota"):
+        allowed_breaks = "\n\r\t" if field == "nota" else ""
+        if any(_is_control(ch) and ch not in allowed_breaks for ch in form.get(field, "")):
+            raise FollowupError(f"campo {field}: tem caracteres de controle; digite só texto.")
     allowed = tuple(interventions)
     intervention = form.get("intervencao", "").strip()
     if intervention not in allowed:
@@ -128,6 +132,10 @@ def parse_draft(form: Mapping[str, str], interventions: Iterable[str]) -> Follow
     if len(note) > MAX_NOTE:
         raise FollowupError(f"campo nota: no máximo {MAX_NOTE} caracteres (há {len(note)}).")
     return FollowupDraft(intervention, responsible, start_date, status, note)
+
+
+def _is_control(ch: str) -> bool:
+    return ord(ch) < 32 or 127 <= ord(ch) < 160
 
 
 def _shown(text: str) -> str:

@@ -42,7 +42,7 @@ def current(engine: Engine) -> str | None:
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
-    except OperationalError as exc:
+    except SQLAlchemyError as exc:  # down, a file that is not a database, no permission...
         raise StoreUnavailableError(describe(exc)) from None
 
 

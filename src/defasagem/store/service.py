@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from defasagem.errors import DefasagemError
 from defasagem.store.database import make_engine
-from defasagem.store.faults import StoreUnavailableError, translated
+from defasagem.store.faults import StoreUnavailableError, describe, translated
 from defasagem.store.followups import FollowupStore
 from defasagem.store.lists import TTL_SECONDS, ListStore
 from defasagem.store.migrate import prepare
@@ -110,6 +111,9 @@ class Store:
             prepare(self._engine)
         except DefasagemError as exc:
             self._problem = str(exc)
+            return
+        except SQLAlchemyError as exc:  # anything else the driver says: never a dead worker
+            self._problem = describe(exc)
             return
         self._lists = ListStore(self._engine, self.ttl)
         self._followups = FollowupStore(self._engine)
