@@ -15,6 +15,7 @@ import signal
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
+from http.client import HTTPException
 from pathlib import Path
 
 import pandas as pd
@@ -92,7 +93,7 @@ def test_a_worker_killed_mid_write_loses_no_acknowledged_follow_up(
                 status = http(
                     f"{server.url}/acompanhamentos/novo", token=server.token, form=form, timeout=20
                 )[0]
-            except OSError:  # the connection of the killed worker
+            except (OSError, HTTPException):  # the killed worker's connection
                 status = 0
             return ra, status
 
