@@ -42,10 +42,13 @@ MIN_TOKEN = 20
 MAX_PASSWORD = 1024
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 ENV_TOKENS = "DEFASAGEM_API_TOKENS"
-# What a web user may do: "coordenacao" reads and records follow-ups, "leitura" only reads.
-# A user written before roles existed has none and keeps working as "coordenacao".
-ROLES = ("coordenacao", "leitura")
+# What a web user may do: "administracao" also promotes and rolls back model versions,
+# "coordenacao" reads and records follow-ups, "leitura" only reads. A user written before roles
+# existed has none and keeps working as "coordenacao". The last role is the least one.
+ROLES = ("administracao", "coordenacao", "leitura")
 EDITOR = "coordenacao"
+ADMIN = "administracao"
+EDITORS = (ADMIN, EDITOR)
 
 _HASHER = PasswordHasher()
 # Verified when the user does not exist, so a wrong name costs as long as a wrong password
@@ -77,7 +80,9 @@ def check_password(name: str, password: str) -> str:
 def check_role(role: str) -> str:
     """``role`` if it is a known role, else a Portuguese error."""
     if role not in ROLES:
-        raise DefasagemError(f"papel desconhecido ({role!r}): use {' ou '.join(ROLES)}.")
+        raise DefasagemError(
+            f"papel desconhecido ({role!r}): use {', '.join(ROLES[:-1])} ou {ROLES[-1]}."
+        )
     return role
 
 

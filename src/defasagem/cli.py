@@ -7,7 +7,6 @@ import dataclasses
 import os
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,16 @@ import click
 from defasagem import __version__
 from defasagem.api.settings import ApiSettings, AuthSettings
 from defasagem.cli_access import AUTH_ENV, tokens, users
+from defasagem.cli_models import models
+from defasagem.cli_options import (
+    data_option,
+    database_option,
+    logs_option,
+    model_option,
+    with_database_options,
+)
+from defasagem.cli_outcomes import outcomes
 from defasagem.cli_pt import (
-    F,
     IntInRange,
     Moment,
     PtGroup,
@@ -37,40 +44,6 @@ from defasagem.ptbr import number, percent
 # Exit code for bad input (the same code click uses for usage errors).
 EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 1
-
-
-logs_option = path_option(
-    "--logs",
-    "logs_dir",
-    required=True,
-    metavar="PASTA",
-    help="Pasta do log de previsões da API.",
-)
-
-
-database_option = option(
-    "--database",
-    "database",
-    default=None,
-    metavar="URL",
-    help="Endereço do banco [padrão: DEFASAGEM_DATABASE_URL, senão <logs>/defasagem.sqlite3].",
-)
-
-
-def data_option(help: str) -> Callable[[F], F]:
-    """The repeatable, required ``--data`` option (PEDE exports)."""
-    return path_option(
-        "--data", "files", multiple=True, required=True, metavar="ARQUIVO", help=help
-    )
-
-
-model_option = path_option(
-    "--model",
-    "model_dir",
-    required=True,
-    metavar="PASTA",
-    help="Pasta do pacote do modelo (de defasagem train).",
-)
 
 
 @click.group(cls=PtGroup, name="defasagem", subcommand_metavar="COMANDO [ARGS]...")
@@ -142,7 +115,7 @@ def default_config(name: str) -> Path:
     return here if here.exists() else Path(__file__).resolve().parents[2] / "configs" / name
 
 
-@cli.command(short_help="Treina, avalia fora do tempo e grava o pacote do modelo.")
+@cli.command(short_help="Treina uma nova versão do modelo (não troca a atual).")
 @help_option()
 @data_option("Exportação PEDE (.xlsx ou .csv); repita para juntar arquivos.")
 @option(
@@ -150,7 +123,7 @@ def default_config(name: str) -> Path:
     required=True,
     metavar="PASTA",
     type=click.Path(path_type=Path),
-    help="Pasta do pacote do modelo (criada ou substituída).",
+    help="Pasta dos modelos: a nova versão fica ao lado das outras (a primeira vira a atual).",
 )
 @path_option(
     "--config",
@@ -169,21 +142,76 @@ def default_config(name: str) -> Path:
         "[padrão: aprendida do ano mais recente dos dados]."
     ),
 )
+@option(
+    "--until-year",
+    "until",
+    type=IntInRange(2000, 2100),
+    default=None,
+    metavar="ANO",
+    help="Usa só os anos até ANO (treina como se fosse aquele ano) [padrão: todos].",
+)
+@path_option(
+    "--logs",
+    "logs_dir",
+    default=None,
+    metavar="PASTA",
+    help="Pasta do servidor: mede também o desfecho da lista guardada do ano anterior ao último.",
+)
+@database_option
 def train(
-    files: tuple[Path, ...], out: Path, config_path: Path | None, rule_path: Path | None
+    files: tuple[Path, ...],
+    out: Path,
+    config_path: Path | None,
+    rule_path: Path | None,
+    until: int | None,
+    logs_dir: Path | None,
+    database: str | None,
 ) -> None:
-    """Treina o modelo de defasagem no ano seguinte e grava o pacote (modelo, métricas, cartão)."""
-    from defasagem.modeling.training import train as run_training
+    """Treina o modelo de defasagem no ano seguinte numa nova versão (modelo, métricas, cartão).
 
-    result = run_training(
+    A versão servida nunca é tocada: a nova é desafiante, comparada com a atual na transição
+    rotulada mais recente, até alguém promovê-la (defasagem models promote).
+    """
+    from defasagem.cli_models import comparison_lines
+    from defasagem.modeling.challenger import train_version
+
+    trained = train_version(
         list(files),
         out,
         config_path=config_path or default_config("training.toml"),
         rule_path=rule_path,
+        until=until,
         progress=click.echo,
     )
-    click.echo(summary_of_metrics(result.metrics))
-    click.echo(f"Pacote do modelo gravado em {out}.")
+    click.echo(summary_of_metrics(trained.result.metrics))
+    click.echo(f"Versão {trained.name} gravada em {trained.path}.")
+    if logs_dir is not None:
+        _outcomes_after_training(list(files), logs_dir, database, until)
+    if trained.became_champion:
+        click.echo("É a primeira versão desta pasta: já é a atual.")
+        return
+    assert trained.comparison is not None
+    for line in comparison_lines(trained.comparison):
+        click.echo(line)
+    click.echo(
+        f"A versão atual não mudou. Para promover: defasagem models promote {trained.name} "
+        f'--model {out} --logs PASTA --reason "..."'
+    )
+
+
+def _outcomes_after_training(
+    files: list[Path], logs_dir: Path, database: str | None, until: int | None
+) -> None:
+    """The newest stored list whose outcome the training data holds, measured and printed."""
+    from defasagem.cli_outcomes import measure_outcomes, write_report
+    from defasagem.modeling.training import years_until
+
+    table = years_until(ingest_files(files).table, until)
+    measured = measure_outcomes(table, logs_dir, database, None, filename=files[-1].name)
+    if not measured:
+        click.echo("Nenhuma lista guardada com desfecho nestes dados (veja: defasagem outcomes).")
+    for report in measured:
+        write_report(report, logs_dir / "desfechos")
 
 
 @cli.command(short_help="Pontua o ano mais recente de uma exportação PEDE.")
@@ -201,11 +229,24 @@ def train(
         "ou a do pacote do modelo]."
     ),
 )
-def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path | None) -> None:
+@option(
+    "--year",
+    type=IntInRange(2000, 2100),
+    default=None,
+    metavar="ANO",
+    help="Ano a pontuar (os anos seguintes do arquivo ficam de fora) [padrão: o mais recente].",
+)
+def predict(
+    model_dir: Path,
+    files: tuple[Path, ...],
+    out: Path,
+    rule_path: Path | None,
+    year: int | None,
+) -> None:
     """Pontua os alunos do ano mais recente e grava a lista ordenada por risco, com motivos."""
     from defasagem.ideal_phase import read_rule_file
     from defasagem.modeling.bundle import load_bundle
-    from defasagem.predict import score_year, write_ranked
+    from defasagem.predict import score_year, up_to_year, write_ranked
 
     if any(out.resolve() == path.resolve() for path in files):
         raise DefasagemError(
@@ -215,7 +256,7 @@ def predict(model_dir: Path, files: tuple[Path, ...], out: Path, rule_path: Path
     bundle = load_bundle(model_dir)
     table = ingest_files(list(files)).table
     rule = read_rule_file(rule_path) if rule_path is not None else None
-    scored = score_year(bundle, table, rule=rule)
+    scored = score_year(bundle, up_to_year(table, year, "--data"), rule=rule)
     write_ranked(scored, out, bundle.version)
     bands = scored.table["faixa"].value_counts()
     click.echo(
@@ -470,27 +511,9 @@ def db() -> None:
     """Banco de dados dos acompanhamentos (SQLite na pasta de dados, ou PostgreSQL)."""
 
 
-database_options = [
-    path_option(
-        "--logs",
-        "logs_dir",
-        required=True,
-        metavar="PASTA",
-        help="Pasta do servidor (a de serve --logs): onde fica o SQLite sem o banco por URL.",
-    ),
-    database_option,
-]
-
-
-def _with_database_options(command: Any) -> Any:
-    for decorate in reversed(database_options):
-        command = decorate(command)
-    return command
-
-
 @db.command(name="upgrade", short_help="Cria ou migra o banco até o esquema mais novo.")
 @help_option()
-@_with_database_options
+@with_database_options
 def db_upgrade(logs_dir: Path, database: str | None) -> None:
     """Cria o banco, se preciso, e aplica as migrações que faltam (nada se perde)."""
     from defasagem.store.database import opened
@@ -502,7 +525,7 @@ def db_upgrade(logs_dir: Path, database: str | None) -> None:
 
 @db.command(name="current", short_help="Mostra em que esquema o banco está.")
 @help_option()
-@_with_database_options
+@with_database_options
 def db_current(logs_dir: Path, database: str | None) -> None:
     """Mostra a migração em que o banco está e a mais nova desta versão."""
     from defasagem.store.database import opened
@@ -523,7 +546,7 @@ def followup() -> None:
 
 @followup.command(name="export", short_help="Exporta todo o registro (.xlsx ou .csv).")
 @help_option()
-@_with_database_options
+@with_database_options
 @output_option(
     ".xlsx", ".csv",
     help="Arquivo de saída: .xlsx (registros atuais e histórico) ou .csv (histórico completo).",
@@ -533,14 +556,10 @@ def followup_export(logs_dir: Path, database: str | None, out: Path) -> None:
     from defasagem.followup_export import export_bytes
     from defasagem.store.database import opened
     from defasagem.store.followups import FollowupStore
-    from defasagem.store.migrate import current, head
+    from defasagem.store.migrate import require_head
 
     with opened(logs_dir, database) as engine:
-        if current(engine) != head():
-            raise DefasagemError(
-                "o banco não está no esquema desta versão (ou ainda não existe); rode "
-                f"'defasagem db upgrade --logs {logs_dir}' antes."
-            )
+        require_head(engine, logs_dir)
         store = FollowupStore(engine)
         records, events = store.all(), store.events()
     content = export_bytes(records, events, out.suffix.lower())
@@ -705,6 +724,8 @@ def prune_logs(logs_dir: Path, days: int) -> None:
 
 cli.add_command(users)
 cli.add_command(tokens)
+cli.add_command(models)
+cli.add_command(outcomes)
 
 
 def summary_of_metrics(metrics: dict[str, Any]) -> str:

@@ -53,8 +53,9 @@ def users() -> None:
     "--role",
     type=PtChoice(ROLES),
     default=None,
-    help="coordenacao: lê e registra acompanhamentos; leitura: só lê [padrão: coordenacao, "
-    "ou o papel que o usuário já tinha].",
+    help="administracao: também promove e reverte versões do modelo; coordenacao: lê e "
+    "registra acompanhamentos; leitura: só lê [padrão: coordenacao, ou o papel que o usuário "
+    "já tinha].",
 )
 def add_user(
     name: str,

@@ -138,6 +138,13 @@ def _ideal_next_year(now: pd.DataFrame, year: int, rule: IdealPhaseRule | None) 
     return result
 
 
+def next_year_outcomes(table: pd.DataFrame, year: int) -> pd.Series:
+    """The label of every RA with a Defasagem in ``year + 1`` (1 = behind the ideal phase), by
+    RA: what a list of ``year`` is measured against when the next export arrives."""
+    following = table[table["ano"] == year + 1].set_index("ra")["defasagem"].dropna()
+    return (following < 0).astype("int64")
+
+
 def build_pairs(table: pd.DataFrame, rules: Mapping[int, IdealPhaseRule]) -> pd.DataFrame:
     """All (t, t+1) pairs of the table: ``ra``, ``ano`` (= t), the features and the label.
 
@@ -151,12 +158,10 @@ def build_pairs(table: pd.DataFrame, rules: Mapping[int, IdealPhaseRule]) -> pd.
             continue
         # The cut: the feature code never receives a row of t+1.
         features = year_features(table[table["ano"] <= year], year, rules.get(year))
-        following = table[table["ano"] == year + 1].set_index("ra")["defasagem"]
-        eligible = features["fase"].between(0, 7) & features.index.isin(following.index)
+        outcome = next_year_outcomes(table, year)
+        eligible = features["fase"].between(0, 7) & features.index.isin(outcome.index)
         pairs = features[eligible].copy()
-        label = following.reindex(pairs.index)
-        pairs = pairs[label.notna()]
-        pairs[LABEL] = (label[label.notna()] < 0).astype("int64")
+        pairs[LABEL] = outcome.reindex(pairs.index).astype("int64")
         pairs.insert(0, "ano", year)
         frames.append(pairs.reset_index(names="ra"))
     if not frames:

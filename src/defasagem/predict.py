@@ -242,6 +242,20 @@ def scoring_rule(
     return bundle.rule, f"do pacote do modelo (aprendida de {bundle.rule.learned_from})"
 
 
+def up_to_year(table: pd.DataFrame, year: int | None, source: str) -> pd.DataFrame:
+    """The table as it stood in ``year`` (its later years left out), to score that year; the
+    whole table when ``year`` is None. A Portuguese error naming the years when it is absent."""
+    if year is None:
+        return table
+    years = sorted(int(y) for y in table["ano"].unique())
+    if year not in years:
+        raise DefasagemError(
+            f"{source}: não tem o ano {year} para pontuar (anos no arquivo: "
+            f"{', '.join(str(y) for y in years)})."
+        )
+    return table[table["ano"] <= year]
+
+
 def score_year(
     bundle: Bundle,
     table: pd.DataFrame,

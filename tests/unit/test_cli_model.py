@@ -13,6 +13,7 @@ from defasagem.cli import EXIT_BAD_INPUT, main
 from defasagem.data.ingest import IngestResult
 from defasagem.errors import DefasagemError
 from defasagem.ideal_phase import read_rule_file
+from defasagem.modeling import versions
 from defasagem.modeling.training import _scoring_rule, learn_rules
 
 
@@ -31,8 +32,11 @@ def test_train_prints_stages_and_the_test_result_then_predict_writes_the_list(
     assert "(teste 2023->2024 intocado)" in printed
     assert "Teste 2023->2024" in printed
     assert "persistência" in printed
-    assert f"Pacote do modelo gravado em {out}." in printed
-    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    (version,) = versions.versions(out)
+    assert f"Versão {version} gravada em {out / version}." in printed
+    assert "É a primeira versão desta pasta: já é a atual." in printed
+    assert versions.champion(out) == version
+    metrics = json.loads((out / version / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["test_transition"] == "2023->2024"
     ranked = tmp_path / "lista.xlsx"
     predict = ["predict", "--model", str(out), "--data", str(synthetic_workbook)]

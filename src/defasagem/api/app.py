@@ -15,14 +15,15 @@ from flask import Flask, Response, g, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from defasagem.api import auth, followup_pages, metrics, monitoring, pages
+from defasagem.api import auth, cycle_pages, followup_pages, metrics, monitoring, pages
 from defasagem.api.docs import docs_page
+from defasagem.api.model_holder import ModelHolder
 from defasagem.api.openapi import openapi_document
 from defasagem.api.responses import page_error
 from defasagem.api.settings import ApiSettings
 from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
-from defasagem.modeling.bundle import Bundle, load_bundle
+from defasagem.modeling.bundle import Bundle
 from defasagem.monitoring.prediction_log import PredictionLog, log_key
 from defasagem.predict import ScoredRecord, score_records
 from defasagem.store.faults import StoreUnavailableError
@@ -47,26 +48,23 @@ def create_app(settings: ApiSettings) -> Flask:
     )
     # The larger limit for the whole app; /predict lowers it to max_body per request.
     app.config["MAX_CONTENT_LENGTH"] = max(settings.max_body, settings.max_upload)
-    state: dict[str, Any] = {"bundle": None, "problem": "modelo ainda não carregado"}
     log = PredictionLog(settings.logs_dir)
     try:
         log.key = None if settings.raw_ra else log_key(settings.logs_dir, settings.log_key)
-        state["bundle"] = load_bundle(settings.model_dir)
-        state["problem"] = None
     except DefasagemError as exc:  # the server stays up, /ready says why
-        state["problem"] = str(exc)
-
-    if state["bundle"] is not None:
-        metrics.MODEL.labels(versao=state["bundle"].version).set(1)
+        holder = ModelHolder(settings.model_dir, failed=str(exc))
+    else:  # a bundle that fails to load leaves the holder's problem set, the server alive
+        holder = ModelHolder(settings.model_dir, on_switch=_announce)
     store = _open_store(app, settings)
 
     _install_hooks(app, settings)
     _protect(app, settings)
 
     _docs_routes(app, settings)
-    monitoring.register(app, settings, lambda: state["bundle"], _json)
-    pages.register(app, settings, lambda: state["bundle"], lambda: state["problem"], store)
+    monitoring.register(app, settings, lambda: holder.bundle, _json)
+    pages.register(app, settings, lambda: holder.bundle, lambda: holder.problem, store)
     followup_pages.register(app, settings, store)
+    cycle_pages.register(app, settings, store)
 
     @app.get("/health")
     def health() -> Response:
@@ -74,26 +72,29 @@ def create_app(settings: ApiSettings) -> Flask:
 
     @app.get("/ready")
     def ready() -> Response:
-        bundle: Bundle | None = state["bundle"]
+        bundle: Bundle | None = holder.bundle
         if bundle is None:
-            return _json({"status": "indisponível", "motivo": state["problem"]}, 503)
+            return _json({"status": "indisponível", "motivo": holder.problem}, 503)
         if (problem := store.problem()) is not None:
             return _json({"status": "indisponível", "motivo": problem}, 503)
-        return _json({"status": "pronto", "versao_modelo": bundle.version, "banco": "ok"})
+        body = {"status": "pronto", "versao_modelo": bundle.version, "banco": "ok"}
+        if holder.switch_problem is not None:  # still serving the previous version
+            body["aviso"] = f"a versão atual da pasta não carregou: {holder.switch_problem}"
+        return _json(body)
 
     @app.get("/model")
     def model() -> Response:
-        bundle: Bundle | None = state["bundle"]
+        bundle: Bundle | None = holder.bundle
         if bundle is None:
-            return _json({"erro": state["problem"]}, 503)
+            return _json({"erro": holder.problem}, 503)
         metadata = {k: v for k, v in bundle.metadata.items() if k != "training_config"}
         return _json({"metadata": metadata, "metrics": bundle.metrics})
 
     @app.post("/predict")
     def predict() -> Response:
-        bundle: Bundle | None = state["bundle"]
+        bundle: Bundle | None = holder.bundle
         if bundle is None:
-            return _json({"erro": state["problem"]}, 503)
+            return _json({"erro": holder.problem}, 503)
         if not request.is_json:
             return _json({"erro": "envie JSON com o cabeçalho Content-Type: application/json"}, 415)
         body = request.get_data(cache=False)
@@ -124,6 +125,13 @@ def create_app(settings: ApiSettings) -> Flask:
         return _json({**header, **results[0]})
 
     return app
+
+
+def _announce(previous: Bundle | None, bundle: Bundle) -> None:
+    """The Prometheus gauge follows the version being served."""
+    if previous is not None:
+        metrics.MODEL.labels(versao=previous.version).set(0)
+    metrics.MODEL.labels(versao=bundle.version).set(1)
 
 
 def _docs_routes(app: Flask, settings: ApiSettings) -> None:
@@ -165,6 +173,7 @@ def _install_hooks(app: Flask, settings: ApiSettings) -> None:
         # Without access control (tests, --no-auth) everyone edits as "local"; the guard of
         # defasagem.api.auth sets both from the login or the token when it is on.
         g.client, g.can_edit = "local", settings.auth is None
+        g.can_admin = settings.auth is None
         if request.path == "/predict":
             request.max_content_length = settings.max_body
         elif request.path == "/pontuar":
@@ -252,11 +261,12 @@ def security_headers(path: str) -> dict[str, str]:
     return _HEADERS_EVIDENTLY if path == "/monitoring/relatorio" else _HEADERS
 
 
-PRIVATE_PREFIXES = ("/resultado/", "/login", "/acompanhamentos")
+PRIVATE_PREFIXES = ("/resultado/", "/login", "/acompanhamentos", "/desfechos", "/modelos")
 
 # The pages a person opens in a browser: their errors are pages too, not JSON.
 PAGE_PREFIXES = (
-    "/pontuar", "/resultado/", "/modelo", "/monitoring", "/login", "/sair", "/acompanhamentos"
+    "/pontuar", "/resultado/", "/modelo", "/monitoring", "/login", "/sair", "/acompanhamentos",
+    "/desfechos",
 )  # fmt: skip
 
 

@@ -34,7 +34,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from defasagem.access import EDITOR, AccessStore
+from defasagem.access import ADMIN, EDITOR, EDITORS, AccessStore
 from defasagem.api.responses import page_error, see_other
 from defasagem.api.settings import AuthSettings
 from defasagem.errors import DefasagemError
@@ -143,7 +143,8 @@ def install(
             logout_user()
             session.clear()
         if current_user.is_authenticated:
-            g.client, g.can_edit = current_user.id, current_user.role == EDITOR
+            g.client, g.can_edit = current_user.id, current_user.role in EDITORS
+            g.can_admin = current_user.role == ADMIN
             csrf.protect()  # only checks POST and the like
             return None
         if request.is_json or not is_page():

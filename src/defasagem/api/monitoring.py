@@ -17,6 +17,7 @@ from defasagem.api.settings import ApiSettings
 from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
 from defasagem.modeling.bundle import Bundle
+from defasagem.modeling.metrics import METRIC_TITLES
 from defasagem.monitoring.drift import (
     MIN_ROWS,
     REPORT_HTML,
@@ -25,6 +26,7 @@ from defasagem.monitoring.drift import (
     exclusive_run,
     read_summary,
 )
+from defasagem.monitoring.performance_estimate import ASSUMPTIONS, ESTIMATED
 from defasagem.ptbr import number, percent
 
 BAR_WIDTH = 160
@@ -49,6 +51,10 @@ def register(
             rows=_rows(summary) if summary else [],
             error=error,
             min_rows=MIN_ROWS,
+            estimate=(summary or {}).get("performance_estimate"),
+            estimate_names=ESTIMATE_NAMES,
+            assumptions=ASSUMPTIONS,
+            shown=_estimate_text,
         )
         return Response(html, status=status, mimetype="text/html")
 
@@ -87,6 +93,13 @@ def register(
         if wants_json:
             return as_json(summary, 200)
         return see_other(url_for("monitoring"))
+
+
+ESTIMATE_NAMES = {key: METRIC_TITLES[key] for key in ESTIMATED}
+
+
+def _estimate_text(key: str, value: float) -> str:
+    return percent(value) if key.endswith("_at_capacity") else number(value, 3)
 
 
 def _displayed(summary: dict[str, Any]) -> dict[str, Any]:

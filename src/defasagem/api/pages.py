@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from flask import Flask, Response, abort, render_template, request, send_file, url_for
+from flask import Flask, Response, abort, g, render_template, request, send_file, url_for
 from werkzeug.utils import secure_filename
 
 from defasagem.api.followup_pages import followup_columns, student_history
@@ -37,11 +37,12 @@ from defasagem.modeling.fairness_text import (
     largest_gaps,
     ratio_text,
 )
-from defasagem.predict import ScoredYear, display, ranked_bytes, score_year
+from defasagem.predict import ScoredYear, display, ranked_bytes, score_year, up_to_year
 from defasagem.ptbr import number, percent
 from defasagem.store.followups import Followup
 from defasagem.store.lists import StoredResult
 from defasagem.store.service import Store
+from defasagem.yearly_outcomes import Sources, keep_year_list, measure
 
 ACCEPTED = (".xlsx", ".csv")
 BANDS = ("alto", "médio", "baixo")
@@ -114,15 +115,14 @@ def register(
             )
         try:
             rule = _chosen_rule()
-            scored = _score_upload(bundle, sent.stream.read(), sent.filename, rule)
-        except RuleChoiceError as exc:
+            year = _chosen_year()
+            scored, table = _score_upload(bundle, sent.stream.read(), sent.filename, rule, year)
+        except FormChoiceError as exc:
             return home(str(exc), 400)
         except DefasagemError as exc:  # the spreadsheet or the rule file cannot be read
             return home(str(exc), 422)
         try:
-            token = store.lists.save(
-                StoredResult(scored, bundle.version, sent.filename, time.time())
-            )
+            token = _keep(store, bundle, scored, table, sent.filename)
         except DefasagemError as exc:
             return home(f"não foi possível guardar a lista pontuada: {exc}", 503)
         return see_other(url_for("result", token=token))
@@ -151,6 +151,7 @@ def register(
             followed=FOLLOWED,
             total=len(found.scored.table),
             followed_count=sum(1 for ra in found.scored.table["ra"] if ra in by_ra),
+            previous=store.year_lists.report(found.scored.year - 1),
             percent=percent,
         )
         return Response(html, mimetype="text/html")
@@ -232,8 +233,8 @@ def _model_routes(
         return send_file((bundle.path / name).resolve(), mimetype="image/png", max_age=300)
 
 
-class RuleChoiceError(DefasagemError):
-    """The upload form's rule fields contradict each other or name nothing (a 400)."""
+class FormChoiceError(DefasagemError):
+    """The upload form's fields contradict each other or name nothing (a 400)."""
 
 
 def _chosen_rule() -> IdealPhaseRule | None:
@@ -244,35 +245,70 @@ def _chosen_rule() -> IdealPhaseRule | None:
     """
     choice = request.form.get("regra", "aprendida")
     if choice not in RULE_CHOICES:
-        raise RuleChoiceError(
+        raise FormChoiceError(
             f"campo regra: valor desconhecido ({choice[:40]}); use aprendida ou arquivo."
         )
     sent = request.files.get("arquivo_regra")
     attached = sent is not None and bool(sent.filename)
     if choice == "aprendida":
         if attached:
-            raise RuleChoiceError(
+            raise FormChoiceError(
                 "campo regra: um arquivo de regra foi anexado, mas a opção marcada é a regra "
                 "aprendida; marque a regra de um arquivo ou retire o anexo."
             )
         return None
     if sent is None or not sent.filename:
-        raise RuleChoiceError(
+        raise FormChoiceError(
             "campo arquivo_regra: escolha o arquivo .toml com a regra da Fase Ideal decidida "
             "pela ONG, ou marque a regra aprendida."
         )
     name = secure_filename(sent.filename) or "regra.toml"
     if Path(name).suffix.lower() != ".toml":
-        raise RuleChoiceError(
+        raise FormChoiceError(
             f"campo arquivo_regra: {name} não é um arquivo de regra (.toml); baixe o modelo do "
             "arquivo na página O modelo e edite as idades mínimas."
         )
     return parse_rule(sent.stream.read(), name)
 
 
+def _keep(
+    store: Store, bundle: Bundle, scored: ScoredYear, table: pd.DataFrame, filename: str
+) -> str:
+    """Store the scored list for the result page (its token), the year's list for its outcome
+    next year, and last year's outcome when this export brings it."""
+    token = store.lists.save(StoredResult(scored, bundle.version, filename, time.time()))
+    who = str(g.get("client", "local"))
+    keep_year_list(
+        store.year_lists, scored, model_version=bundle.version, filename=filename, who=who
+    )
+    measure(
+        table,
+        scored.year - 1,
+        Sources(store.year_lists, store.followups),
+        share=scored.share,
+        who=who,
+        filename=filename,
+    )
+    return token
+
+
+def _chosen_year() -> int | None:
+    """The year the form asks to score (empty: the latest in the file)."""
+    text = request.form.get("ano", "").strip()
+    if not text:
+        return None
+    if not (text.isdigit() and len(text) == 4):
+        raise FormChoiceError(f"campo ano: {text[:10]!r} não é um ano (ex.: 2023), ou deixe vazio.")
+    return int(text)
+
+
 def _score_upload(
-    bundle: Bundle, content: bytes, filename: str, rule: IdealPhaseRule | None = None
-) -> ScoredYear:
+    bundle: Bundle,
+    content: bytes,
+    filename: str,
+    rule: IdealPhaseRule | None = None,
+    year: int | None = None,
+) -> tuple[ScoredYear, pd.DataFrame]:
     """Score the upload from a private temporary file that is deleted before returning (named
     like the upload, so the messages name the user's file)."""
     suffix = Path(filename).suffix.lower()
@@ -289,7 +325,7 @@ def _score_upload(
         raise DefasagemError(
             f"{name}: não foi possível receber o arquivo no servidor ({describe_os_error(exc)})."
         ) from None
-    return score_year(bundle, table, rule=rule)
+    return score_year(bundle, up_to_year(table, year, name), rule=rule), table
 
 
 def _filters(scored: ScoredYear) -> dict[str, Any]:

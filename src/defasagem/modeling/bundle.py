@@ -27,6 +27,7 @@ from defasagem.errors import DefasagemError
 from defasagem.features import FEATURES
 from defasagem.files import describe_os_error
 from defasagem.ideal_phase import IdealPhaseRule
+from defasagem.modeling import versions
 from defasagem.modeling.fast_path import FastScorer, compile_scorer
 from defasagem.modeling.model import CalibratedModel
 from defasagem.modeling.policy import Policy
@@ -209,7 +210,11 @@ def _jsonable(value: object) -> object:
 
 
 def load_bundle(path: Path) -> Bundle:
-    """Load a bundle, refusing one that is incomplete, altered or made with other libraries."""
+    """Load a bundle, refusing one that is incomplete, altered or made with other libraries.
+
+    ``path`` is a bundle folder or a models folder (whose current version is loaded).
+    """
+    path = versions.resolve(path)
     if not path.is_dir():
         what = "não existe" if not path.exists() else "é um arquivo"
         raise DefasagemError(f"{path}: {what}; --model espera a pasta de um pacote de modelo.")

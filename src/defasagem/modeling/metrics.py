@@ -18,6 +18,14 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 Array = npt.NDArray[np.float64]
 
 TOP_SHARE = 0.2
+# How the pages, the reports and the command line name each metric (pt-BR).
+METRIC_TITLES = {
+    "roc_auc": "ROC-AUC",
+    "pr_auc": "PR-AUC",
+    "precision_at_capacity": "Precisão na capacidade",
+    "recall_at_capacity": "Recall na capacidade",
+    "brier": "Brier (erro; menor é melhor)",
+}
 
 
 def metric_block(
@@ -110,13 +118,7 @@ def bootstrap_auc_ci(
     """Percentile 95 % interval of ROC-AUC over bootstrap resamples of the students."""
     labels = np.asarray(y, dtype=np.int64)
     scores = np.asarray(score, dtype=np.float64)
-    values = _over_resamples(
-        labels, lambda i: fast_auc(labels[i], scores[i]), seed=seed, n_boot=n_boot
-    )
-    if not values:
-        return None
-    low, high = np.percentile(values, [2.5, 97.5])
-    return [float(low), float(high)]
+    return bootstrap_ci(labels, lambda i: fast_auc(labels[i], scores[i]), seed=seed, n_boot=n_boot)
 
 
 def paired_auc_gain(
@@ -168,3 +170,42 @@ def _over_resamples(
         if 0 < labels[index].sum() < len(index):
             values.append(statistic(index))
     return values
+
+
+def fast_average_precision(labels: npt.NDArray[np.int64], scores: Array) -> float:
+    """PR-AUC as scikit-learn's average precision (tied scores form one step), with numpy only:
+    the bootstraps of a comparison call it thousands of times."""
+    order = np.argsort(-scores, kind="stable")
+    ranked, hits = scores[order], labels[order]
+    last_of_tie = np.r_[ranked[1:] != ranked[:-1], True]
+    true_positives = np.cumsum(hits)[last_of_tie]
+    flagged = np.arange(1, len(hits) + 1)[last_of_tie]
+    recall = true_positives / true_positives[-1]
+    return float(np.sum(np.diff(recall, prepend=0.0) * (true_positives / flagged)))
+
+
+def bootstrap_ci(
+    y: npt.ArrayLike,
+    statistic: Callable[[npt.NDArray[np.int64]], float],
+    *,
+    seed: int,
+    n_boot: int = 1000,
+) -> list[float] | None:
+    """Percentile 95 % interval of ``statistic`` (a function of the resampled row indices)
+    over bootstrap resamples of the students that hold both outcomes."""
+    values = _over_resamples(np.asarray(y, dtype=np.int64), statistic, seed=seed, n_boot=n_boot)
+    if not values:
+        return None
+    low, high = np.percentile(values, [2.5, 97.5])
+    return [float(low), float(high)]
+
+
+def wilson_interval(hits: int, n: int, z: float = 1.959964) -> list[float] | None:
+    """95 % Wilson score interval of a proportion ``hits / n`` (None when n is 0): unlike the
+    normal approximation it stays inside [0, 1] and behaves with few students."""
+    if n <= 0:
+        return None
+    share = hits / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [max(0.0, centre - half), min(1.0, centre + half)]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from joblib import Parallel, delayed
 
@@ -70,6 +71,12 @@ class TrainingResult:
     out: Path
     metrics: dict[str, Any]
     selection: Selection
+    # The test transition's pairs and the out-of-time probabilities of the chosen setting:
+    # what a challenger is compared with the champion on.
+    test: pd.DataFrame
+    test_probability: npt.NDArray[np.float64]
+    share: float
+    seed: int
 
 
 def train(
@@ -79,8 +86,12 @@ def train(
     config_path: Path,
     rule_path: Path | None = None,
     progress: Progress = lambda _: None,
+    version: str | None = None,
+    until: int | None = None,
 ) -> TrainingResult:
-    """Train, evaluate and write the bundle to ``out``."""
+    """Train, evaluate and write the bundle to ``out`` (``version`` names it; by default the
+    UTC time the training ends, ``AAAAMMDD-HHMMSS``; ``until`` leaves out every year after it,
+    as if the files had been read that year)."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -98,7 +109,7 @@ def train(
     bundle_files.check_output_folder(out)
     operator_rule = read_rule_file(rule_path) if rule_path is not None else None
     with stage("leitura dos dados"):
-        table = ingest_files(files).table
+        table = years_until(ingest_files(files).table, until)
     with stage("regras da Fase Ideal e pares (t, t+1)"):
         rules = learn_rules(table)
         pairs = build_pairs(table, rules)
@@ -160,6 +171,7 @@ def train(
         )
     with stage("pacote do modelo"):
         metadata = _metadata(files, config_path, selection, shipped, scoring_rule, config, timings)
+        metadata["model_version"] = version or metadata["model_version"]
         bundle_files.write_bundle(
             out,
             model=shipped.model,
@@ -170,7 +182,20 @@ def train(
             write_card=lambda folder: write_card(folder, metrics, metadata, run, scores),
         )
     progress(f"Treino concluído em {number(time.perf_counter() - started, 1)} s.")
-    return TrainingResult(out, metrics, selection)
+    return TrainingResult(
+        out, metrics, selection, test, scores.model, config.threshold_share, config.seed
+    )
+
+
+def years_until(table: pd.DataFrame, until: int | None) -> pd.DataFrame:
+    """The years up to ``until`` (a Portuguese error naming the years when none is left)."""
+    if until is None:
+        return table
+    kept = table[table["ano"] <= until]
+    if kept.empty:
+        years = ", ".join(str(y) for y in sorted(table["ano"].unique()))
+        raise DefasagemError(f"--until-year {until}: os dados só têm os anos {years}.")
+    return kept.reset_index(drop=True)
 
 
 def _backtests(

@@ -27,6 +27,7 @@ from defasagem.files import describe_os_error, write_atomically
 from defasagem.modeling.bundle import REFERENCE, Bundle
 from defasagem.monitoring import evidently_adapter
 from defasagem.monitoring.evidently_adapter import ColumnDrift, DriftMethods
+from defasagem.monitoring.performance_estimate import estimate_performance
 from defasagem.monitoring.prediction_log import read_log
 
 REPORT_HTML = "drift_report.html"
@@ -154,6 +155,10 @@ def compute_drift(
         "share_drifted": round(share, 4),
         "dataset_drift_share": DATASET_SHARE,
         "dataset_drift": share >= DATASET_SHARE,
+        # Beside the drift: what the window's probabilities say the list's quality will be.
+        "performance_estimate": estimate_performance(
+            current[PREDICTION].to_numpy(dtype=float), share=bundle.policy.share
+        ),
     }
     write_atomically(out_dir / REPORT_HTML, lambda p: evidently_adapter.save_html(snapshot, p))
     write_atomically(

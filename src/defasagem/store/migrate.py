@@ -100,3 +100,13 @@ def _one_migrator(engine: Engine) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)
+
+
+def require_head(engine: Engine, logs_dir: Path) -> None:
+    """Refuse (in Portuguese, with the command that fixes it) a database not at the newest
+    schema: a command that reads or writes records never migrates behind the server's back."""
+    if current(engine) != head():
+        raise DefasagemError(
+            "o banco não está no esquema desta versão (ou ainda não existe); rode "
+            f"'defasagem db upgrade --logs {logs_dir}' antes."
+        )

@@ -21,6 +21,8 @@ from defasagem.store.faults import StoreUnavailableError, describe, translated
 from defasagem.store.followups import FollowupStore
 from defasagem.store.lists import TTL_SECONDS, ListStore
 from defasagem.store.migrate import prepare
+from defasagem.store.promotions import PromotionStore
+from defasagem.store.year_lists import YearListStore
 
 RETRY_SECONDS = 5.0
 # Below this much free space beside a SQLite file, /ready reports the disk as full: a list of
@@ -37,6 +39,8 @@ class Store:
         self._engine: Engine | None = None
         self._lists: ListStore | None = None
         self._followups: FollowupStore | None = None
+        self._promotions: PromotionStore | None = None
+        self._year_lists: YearListStore | None = None
         self._problem: str | None = "banco de dados ainda não preparado"
         self._tried = float("-inf")
         self._lock = threading.Lock()
@@ -60,6 +64,21 @@ class Store:
         self._ready()
         assert self._followups is not None
         return self._followups
+
+    @property
+    def promotions(self) -> PromotionStore:
+        """The changes of champion model (:class:`StoreUnavailableError` while down)."""
+        self._ready()
+        assert self._promotions is not None
+        return self._promotions
+
+    @property
+    def year_lists(self) -> YearListStore:
+        """The lists of each year and their outcomes (:class:`StoreUnavailableError` while
+        down)."""
+        self._ready()
+        assert self._year_lists is not None
+        return self._year_lists
 
     def problem(self) -> str | None:
         """Why the database cannot serve now (one trivial query), or None."""
@@ -117,4 +136,6 @@ class Store:
             return
         self._lists = ListStore(self._engine, self.ttl)
         self._followups = FollowupStore(self._engine)
+        self._promotions = PromotionStore(self._engine)
+        self._year_lists = YearListStore(self._engine)
         self._problem = None
