@@ -236,12 +236,23 @@ def _outcomes_after_training(
     metavar="ANO",
     help="Ano a pontuar (os anos seguintes do arquivo ficam de fora) [padrão: o mais recente].",
 )
+@path_option(
+    "--logs",
+    "logs_dir",
+    default=None,
+    metavar="PASTA",
+    help="Pasta do servidor: guarda também a lista do ano no banco, para medir o desfecho "
+    "quando chegar o ano seguinte (defasagem outcomes).",
+)
+@database_option
 def predict(
     model_dir: Path,
     files: tuple[Path, ...],
     out: Path,
     rule_path: Path | None,
     year: int | None,
+    logs_dir: Path | None,
+    database: str | None,
 ) -> None:
     """Pontua os alunos do ano mais recente e grava a lista ordenada por risco, com motivos."""
     from defasagem.ideal_phase import read_rule_file
@@ -267,9 +278,32 @@ def predict(
     if scored.excluded:
         click.echo(f"  {scored.excluded} aluno(s) fora da Fase 0–7 não pontuado(s).")
     click.echo(f"  Regra da Fase Ideal: {scored.rule_source}.")
+    if logs_dir is not None:
+        _keep_year_list(scored, bundle.version, logs_dir, database, files[-1].name)
     for note in scored.notes():
         click.echo(f"  Aviso: {note}")
     click.echo(f"Lista gravada em {out}.")
+
+
+def _keep_year_list(
+    scored: Any, version: str, logs_dir: Path, database: str | None, filename: str
+) -> None:
+    """Store the scored year's list for its outcome next year."""
+    from defasagem.cli_options import system_user
+    from defasagem.store.database import opened
+    from defasagem.store.migrate import require_head
+    from defasagem.store.year_lists import YearListStore
+    from defasagem.yearly_outcomes import keep_year_list
+
+    with opened(logs_dir, database) as engine:
+        require_head(engine, logs_dir)
+        keep_year_list(
+            YearListStore(engine), scored, model_version=version, filename=filename,
+            who=system_user(),
+        )  # fmt: skip
+    click.echo(
+        f"  Lista de {scored.year} guardada no banco para medir o desfecho em {scored.year + 1}."
+    )
 
 
 @cli.command(short_help="Serve a API (gunicorn + Flask).")

@@ -111,7 +111,9 @@ def write_report(report: dict[str, Any], out_dir: Path) -> None:
         click.echo(
             f"  {row['metric']}: realizado {shown(row['realized'])} "
             f"(IC {_interval(row['realized_ci'], shown)}; {row['count']}); estimado ao pontuar "
-            f"{shown(row['estimated'])} (IC {_interval(row['estimated_ci'], shown)})"
+            f"{shown(row['estimated'])} (IC {_interval(row['estimated_ci'], shown)}); nos mesmos "
+            f"alunos {shown(row['estimated_same'])} "
+            f"(IC {_interval(row['estimated_same_ci'], shown)})"
         )
     click.echo(f"Gravado em {stem}.json e {stem}.xlsx.")
 

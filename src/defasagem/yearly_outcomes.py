@@ -79,6 +79,12 @@ def measure(
     report = outcome_report(
         listed, outcomes, followups, year=year, model_version=version, estimate=estimate, seed=seed
     )
+    # The same estimate over the students who have an outcome: the list's estimate covers also
+    # those who left, so this one is the like-for-like figure beside the realized one.
+    kept = listed[listed["ra"].astype(str).isin(outcomes.index.astype(str))]
+    report["estimate_measured"] = estimate_performance(
+        kept["probability"], share=kept["priority"].mean() if len(kept) else share, seed=seed
+    )
     report["source"] = source
     report["lists_stored"] = sources.year_lists.count(year)
     sources.year_lists.save_report(year, report, who=who, filename=filename)
@@ -132,10 +138,12 @@ def _followup_rows(store: FollowupStore, year: int) -> pd.DataFrame:
 def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Realized beside estimated, one row per metric, each with its count and interval."""
     realized, estimate = report["realized"], report.get("estimate") or {}
+    like_for_like = report.get("estimate_measured") or {}
     rows = []
     for key, label in METRIC_TITLES.items():
         value = realized[key]
         guess = estimate.get(key) if isinstance(estimate.get(key), dict) else None
+        same = like_for_like.get(key) if isinstance(like_for_like.get(key), dict) else None
         count = (
             f"{value['hits']} de {value['n']}"
             if "hits" in value
@@ -149,6 +157,8 @@ def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "count": count,
                 "estimated": None if guess is None else guess["estimate"],
                 "estimated_ci": None if guess is None else guess["ci"],
+                "estimated_same": None if same is None else same["estimate"],
+                "estimated_same_ci": None if same is None else same["ci"],
             }
         )
     return rows
@@ -169,6 +179,8 @@ def report_workbook(report: dict[str, Any]) -> bytes:
                 "Contagem": row["count"],
                 "Estimado antes (CBPE)": row["estimated"],
                 "IC 95 % (estimado)": interval(row["estimated_ci"]),
+                "Estimado nos alunos com desfecho": row["estimated_same"],
+                "IC 95 % (mesmos alunos)": interval(row["estimated_same_ci"]),
             }
             for row in summary_rows(report)
         ]

@@ -165,6 +165,8 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
         "count": row["count"],
         "estimated": shown(row["estimated"]),
         "estimated_ci": _interval(row["estimated_ci"], shown),
+        "estimated_same": shown(row["estimated_same"]),
+        "estimated_same_ci": _interval(row["estimated_same_ci"], shown),
     }
 
 

@@ -19,7 +19,7 @@ from scipy.stats import rankdata
 
 Array = npt.NDArray[np.float64]
 SIMULATIONS = 1000
-ESTIMATED = ("roc_auc", "pr_auc", "precision_at_capacity", "recall_at_capacity")
+ESTIMATED = ("roc_auc", "pr_auc", "precision_at_capacity", "recall_at_capacity", "brier")
 ASSUMPTIONS = (
     "as probabilidades estão calibradas (entre alunos com 30 % de risco, cerca de 30 % ficam "
     "defasados), como no teste fora do tempo do modelo;",
@@ -34,7 +34,8 @@ def estimate_performance(
     probability: npt.ArrayLike, *, share: float, seed: int = 0, simulations: int = SIMULATIONS
 ) -> dict[str, Any]:
     """Expected ROC-AUC, PR-AUC, precision and recall at capacity (the ``share`` of students
-    with the highest risk) with 95 % intervals, from calibrated probabilities alone."""
+    with the highest risk) and Brier score, with 95 % intervals, from calibrated probabilities
+    alone."""
     p = np.clip(np.asarray(probability, dtype=np.float64), 0.0, 1.0)
     n = len(p)
     k = math.ceil(share * n)
@@ -53,16 +54,13 @@ def estimate_performance(
     labels, positives = labels[usable], positives[usable]
     if len(labels) == 0:
         return report | dict.fromkeys(ESTIMATED)
+    precision, recall = _at_capacity(labels, positives, p, k)
     values = {
         "roc_auc": _auc(labels, positives, p),
         "pr_auc": _average_precision(labels, positives, p),
-        **dict(
-            zip(
-                ("precision_at_capacity", "recall_at_capacity"),
-                _at_capacity(labels, positives, p, k),
-                strict=True,
-            )
-        ),
+        "precision_at_capacity": precision,
+        "recall_at_capacity": recall,
+        "brier": ((labels - p) ** 2).mean(axis=1),
     }
     return (
         report
