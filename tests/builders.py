@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 import datetime as dt
 import io
 from collections.abc import Sequence
@@ -199,3 +201,21 @@ def training_config(
         candidates=tuple(candidates),
         promotion=promotion,
     )
+
+
+def as_version(bundle: Path, models: Path, name: str, *, champion: bool = False) -> Path:
+    """A copy of ``bundle`` as version ``name`` of a models folder, its metadata naming that
+    version (and re-signed, so it loads): two versions without two trainings."""
+    from defasagem.modeling import versions  # noqa: PLC0415
+    from defasagem.modeling.bundle import METADATA, _digest  # noqa: PLC0415
+
+    target = models / name
+    shutil.copytree(bundle, target)
+    metadata = json.loads((target / METADATA).read_text(encoding="utf-8"))
+    metadata.pop("metadata_sha256")
+    metadata["model_version"] = name
+    metadata["metadata_sha256"] = _digest(metadata)
+    (target / METADATA).write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
+    if champion:
+        versions.set_champion(models, name)
+    return target
