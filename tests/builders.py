@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-import json
-import shutil
 import datetime as dt
 import io
+import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any

@@ -61,7 +61,8 @@ def test_promote_then_roll_back_twice_walks_back_through_the_history(
         (ROLLBACK, B, A, "caio"),
     ]
     assert history[1].reason == "retreino de 2025"
-    assert history[0].at <= history[-1].at and history[0].at.tzinfo is not None
+    assert history[0].at <= history[-1].at
+    assert history[0].at.tzinfo is not None
 
 
 def test_a_refused_promotion_changes_nothing(store: PromotionStore, models: Path) -> None:
@@ -72,7 +73,7 @@ def test_a_refused_promotion_changes_nothing(store: PromotionStore, models: Path
     with pytest.raises(DefasagemError, match="no máximo 500"):
         promote(models, B, who="ana", reason="x" * 501, promotions=store)
     (models / C / "model.joblib").write_bytes(b"estragado")
-    with pytest.raises(DefasagemError, match="model.joblib foi alterado"):
+    with pytest.raises(DefasagemError, match=r"model\.joblib foi alterado"):
         promote(models, C, who="ana", reason="x", promotions=store)
     assert versions.champion(models) == A
     assert store.history() == []

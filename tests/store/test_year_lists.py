@@ -41,13 +41,17 @@ def test_the_newest_list_of_a_year_is_the_one_measured(store: YearListStore) -> 
     )
     store.save(students(10), year=2024, model_version="v2", filename="c.xlsx", who="x", estimate={})
     latest = store.latest(2023)
-    assert latest is not None and latest.id == second != first
+    assert latest is not None
+    assert latest.id == second != first
     assert (latest.model_version, latest.students, latest.capacity) == ("v2", 50, 10)
-    assert latest.estimate == estimate and latest.created_by == "bia"
-    assert store.count(2023) == 2 and store.latest(2022) is None
+    assert latest.estimate == estimate
+    assert latest.created_by == "bia"
+    assert store.count(2023) == 2
+    assert store.latest(2022) is None
     kept = store.students(second)
     assert list(kept.columns) == ["ra", "probability", "band", "position", "priority"]
-    assert len(kept) == 50 and kept["position"].tolist() == list(range(1, 51))
+    assert len(kept) == 50
+    assert kept["position"].tolist() == list(range(1, 51))
     assert kept["priority"].sum() == 10
 
 
@@ -66,11 +70,13 @@ def test_lists_past_retention_are_deleted_with_their_students(
 
 
 def test_outcome_reports_are_kept_by_year(store: YearListStore) -> None:
-    assert store.report(2023) is None and store.report_years() == []
+    assert store.report(2023) is None
+    assert store.report_years() == []
     store.save_report(2022, {"n": 1}, who="ana", filename="a.xlsx")
     store.save_report(2023, {"n": 2}, who="ana", filename="b.xlsx")
     store.save_report(2023, {"n": 3, "texto": "ção"}, who="bia", filename="c.xlsx")
     found = store.report(2023)
-    assert found is not None and found.report == {"n": 3, "texto": "ção"}
+    assert found is not None
+    assert found.report == {"n": 3, "texto": "ção"}
     assert (found.created_by, found.filename) == ("bia", "c.xlsx")
     assert store.report_years() == [2023, 2022]

@@ -38,25 +38,30 @@ def test_the_yearly_cycle_from_the_command_line(
     predict = ["predict", "--model", str(models), *data, "--year", "2023", "--logs", str(logs)]
     assert main([*predict, "--out", str(tmp_path / "lista_2023.csv")]) == 0
     printed = capsys.readouterr().out
-    assert "2023: " in printed and "Lista de 2023 guardada no banco" in printed
+    assert "2023: " in printed
+    assert "Lista de 2023 guardada no banco" in printed
     # The 2024 export arrives: a challenger is trained, compared, and last year's outcome shown.
     train = ["train", *data, "--out", str(models), "--config", str(fast_config)]
     assert main([*train, "--logs", str(logs)]) == 0
     printed = capsys.readouterr().out
     challenger = next(v for v in versions.versions(models) if v != CHAMPION)
     assert f"desafiante {challenger} contra a campeã {CHAMPION} em 2023->2024" in printed
-    assert "ROC-AUC: campeã" in printed and "IC 95 % pareado" in printed
+    assert "ROC-AUC: campeã" in printed
+    assert "IC 95 % pareado" in printed
     assert "a campeã foi treinada com esta transição" in printed  # the copy saw 2023->2024
     assert f"defasagem models promote {challenger}" in printed
-    assert "Desfecho da lista de 2023" in printed and "estimado ao pontuar" in printed
+    assert "Desfecho da lista de 2023" in printed
+    assert "estimado ao pontuar" in printed
     assert versions.champion(models) == CHAMPION  # training never switches the champion
     report = json.loads((logs / "desfechos" / "desfecho_2023.json").read_text(encoding="utf-8"))
-    assert report["year"] == 2023 and report["measured"] > 500
+    assert report["year"] == 2023
+    assert report["measured"] > 500
     assert report["estimate"]["roc_auc"]["ci"][0] < report["estimate"]["roc_auc"]["estimate"]
 
     assert main(["models", "list", "--model", str(models)]) == 0
     listed = capsys.readouterr().out
-    assert f"* atual {CHAMPION}" in listed and f"  {challenger}" in listed
+    assert f"* atual {CHAMPION}" in listed
+    assert f"  {challenger}" in listed
     where = ["--model", str(models), "--logs", str(logs)]
     promote = ["models", "promote", challenger, *where, "--reason", "melhor", "--by", "ana"]
     assert main(promote) == 0
@@ -65,7 +70,8 @@ def test_the_yearly_cycle_from_the_command_line(
     assert f"Versão atual: {CHAMPION} (desfeita: {challenger})" in capsys.readouterr().out
     assert main(["models", "history", "--logs", str(logs)]) == 0
     history = capsys.readouterr().out.splitlines()
-    assert "reversão" in history[0] and "por ana — melhor" in history[1]
+    assert "reversão" in history[0]
+    assert "por ana — melhor" in history[1]
 
     # The outcome again, by its own command, into another folder.
     out = tmp_path / "desfechos"

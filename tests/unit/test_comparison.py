@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from scipy.special import expit, logit
 from hypothesis import strategies as st
+from scipy.special import expit, logit
 from sklearn.metrics import average_precision_score
 
 from defasagem.modeling.comparison import paired_comparison
@@ -22,7 +22,8 @@ def _students(n: int = 600, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
 def test_the_same_model_against_itself_shows_no_difference() -> None:
     y, p = _students()
     report = paired_comparison(y, p, p, share=0.2, seed=3, n_boot=200)
-    assert report["n"] == 600 and report["positives"] == int(y.sum())
+    assert report["n"] == 600
+    assert report["positives"] == int(y.sum())
     for entry in report["metrics"].values():
         assert entry["difference"] == 0
         assert entry["difference_ci"] == [0, 0]
@@ -68,8 +69,11 @@ def test_fast_average_precision_is_scikit_learns_even_with_ties(
 def test_wilson_intervals_stay_inside_zero_and_one() -> None:
     assert wilson_interval(0, 0) is None
     low, high = wilson_interval(0, 10) or [0, 0]
-    assert low == 0 and 0.2 < high < 0.35
+    assert low == 0
+    assert 0.2 < high < 0.35
     low, high = wilson_interval(10, 10) or [0, 0]
-    assert 0.65 < low < 0.8 and high == pytest.approx(1)
+    assert 0.65 < low < 0.8
+    assert high == pytest.approx(1)
     low, high = wilson_interval(50, 100) or [0, 0]
-    assert low == pytest.approx(0.404, abs=1e-3) and high == pytest.approx(0.596, abs=1e-3)
+    assert low == pytest.approx(0.404, abs=1e-3)
+    assert high == pytest.approx(0.596, abs=1e-3)

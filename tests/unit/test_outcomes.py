@@ -32,7 +32,8 @@ def test_the_report_counts_who_has_an_outcome_and_gives_every_figure_an_interval
     report = outcome_report(listed, outcome, year=2023, model_version="v1", n_boot=200)
     assert (report["listed"], report["measured"], report["not_found"]) == (400, 360, 40)
     realized = report["realized"]
-    assert realized["n"] == 360 and realized["positives"] == int(outcome.sum())
+    assert realized["n"] == 360
+    assert realized["positives"] == int(outcome.sum())
     assert 0.6 < realized["roc_auc"]["value"] < 0.9
     capacity = int(listed["priority"].iloc[:360].sum())
     assert realized["capacity"] == capacity
@@ -45,7 +46,8 @@ def test_the_report_counts_who_has_an_outcome_and_gives_every_figure_an_interval
         low, high = row["realized_ci"]
         assert low <= row["realized"] <= high, row
     for row in report["calibration_by_band"] + report["calibration_curve"]:
-        assert row["n"] > 0 and row["observed"]["ci"] is not None
+        assert row["n"] > 0
+        assert row["observed"]["ci"] is not None
     assert [r["group"] for r in report["calibration_by_band"]] == ["alto", "médio", "baixo"]
     assert sum(r["n"] for r in report["calibration_curve"]) == 360
     curve = [r["predicted"] for r in report["calibration_curve"]]
@@ -68,7 +70,8 @@ def test_followed_and_not_followed_are_split_with_the_caveat() -> None:
     assert groups["intervenção: mentoria"]["n"] == 2
     assert groups["intervenção: reforço escolar"]["n"] == 2
     assert groups["intervenção: x"]["n"] == 0
-    assert report["caveat"] == CAVEAT and "não mede o efeito" in CAVEAT
+    assert report["caveat"] == CAVEAT
+    assert "não mede o efeito" in CAVEAT
 
 
 def test_one_outcome_only_leaves_ranking_metrics_empty_not_broken() -> None:

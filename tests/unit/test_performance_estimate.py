@@ -15,7 +15,7 @@ from defasagem.monitoring.performance_estimate import ESTIMATED, estimate_perfor
 
 def test_the_realized_auc_lies_in_the_95_interval_in_at_least_90_of_100_seeded_draws() -> None:
     """Labels drawn from the model's own probabilities: the situation CBPE assumes."""
-    inside = {key: 0 for key in ESTIMATED}
+    inside = dict.fromkeys(ESTIMATED, 0)
     for seed in range(100):
         rng = np.random.default_rng(seed)
         p = rng.beta(1.5, 3.0, 700)
@@ -43,7 +43,8 @@ def test_the_estimate_follows_the_probabilities() -> None:
     assert estimate_performance(sharp, share=0.2)["roc_auc"]["estimate"] > 0.95
     assert estimate_performance(vague, share=0.2)["roc_auc"]["estimate"] < 0.6
     report = estimate_performance(sharp, share=0.2)
-    assert report["n"] == 600 and report["capacity"] == 120
+    assert report["n"] == 600
+    assert report["capacity"] == 120
     assert report["expected_positives"] == pytest.approx(sharp.sum())
     assert report["precision_at_capacity"]["estimate"] > 0.9
 
@@ -51,7 +52,8 @@ def test_the_estimate_follows_the_probabilities() -> None:
 def test_nothing_to_estimate_gives_none_not_an_error() -> None:
     assert estimate_performance([0.3], share=0.2)["roc_auc"] is None
     none_at_risk = estimate_performance(np.zeros(50), share=0.2)
-    assert none_at_risk["roc_auc"] is None and none_at_risk["simulations"] == 0
+    assert none_at_risk["roc_auc"] is None
+    assert none_at_risk["simulations"] == 0
     assert estimate_performance([], share=0.2)["capacity"] == 0
 
 

@@ -34,7 +34,8 @@ def test_a_models_folder_serves_its_champion_and_a_bundle_folder_itself(
     assert [v.name for v in listed] == ["20260101-100000", "20250101-100000"]
     assert [v.champion for v in listed] == [False, True]
     assert listed[0].test_transition == "2023->2024"
-    assert listed[0].roc_auc is not None and 0.5 < listed[0].roc_auc < 1
+    assert listed[0].roc_auc is not None
+    assert 0.5 < listed[0].roc_auc < 1
 
 
 def test_switching_the_champion_never_leaves_an_instant_without_one(models: Path) -> None:
@@ -57,7 +58,7 @@ def test_switching_the_champion_never_leaves_an_instant_without_one(models: Path
 
 
 def test_unknown_or_malformed_versions_are_refused_by_name(models: Path) -> None:
-    with pytest.raises(DefasagemError, match="versão inválida .*2026"):
+    with pytest.raises(DefasagemError, match=r"versão inválida .*2026"):
         versions.set_champion(models, "2026")
     with pytest.raises(DefasagemError, match="não há a versão 20990101-000000"):
         versions.set_champion(models, "20990101-000000")
