@@ -115,6 +115,12 @@ def write_report(report: dict[str, Any], out_dir: Path) -> None:
             f"alunos {shown(row['estimated_same'])} "
             f"(IC {_interval(row['estimated_same_ci'], shown)})"
         )
+    missed = report.get("estimate_check", {}).get("titles", [])
+    if missed:
+        click.echo(
+            f"  Atenção: realizado fora do intervalo estimado em {', '.join(missed)}; uma premissa "
+            "não valeu (em geral, a regra da Fase Ideal ou o desfecho mudou entre os anos)."
+        )
     click.echo(f"Gravado em {stem}.json e {stem}.xlsx.")
 
 

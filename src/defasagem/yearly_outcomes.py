@@ -19,7 +19,7 @@ from defasagem.features import next_year_outcomes
 from defasagem.followup_export import inert, workbook_bytes
 from defasagem.modeling.metrics import METRIC_TITLES
 from defasagem.monitoring.outcomes import outcome_report
-from defasagem.monitoring.performance_estimate import estimate_performance
+from defasagem.monitoring.performance_estimate import ESTIMATED, estimate_performance
 from defasagem.monitoring.prediction_log import pseudonym
 from defasagem.predict import ScoredYear
 from defasagem.store.followups import FollowupStore, local_time
@@ -85,10 +85,27 @@ def measure(
     report["estimate_measured"] = estimate_performance(
         kept["probability"], share=kept["priority"].mean() if len(kept) else share, seed=seed
     )
+    report["estimate_check"] = estimate_check(report)
     report["source"] = source
     report["lists_stored"] = sources.year_lists.count(year)
     sources.year_lists.save_report(year, report, who=who, filename=filename)
     return report
+
+
+def estimate_check(report: dict[str, Any]) -> dict[str, Any]:
+    """Which realized figures fell outside the interval estimated over the same students: a miss
+    means an assumption failed (calibration, or the outcome itself changed, e.g. a new rule)."""
+    estimate = report.get("estimate_measured") or {}
+    outside = []
+    for key in ESTIMATED:
+        value = report["realized"][key]["value"]
+        guess = estimate.get(key)
+        if value is None or not isinstance(guess, dict):
+            continue
+        low, high = guess["ci"]
+        if not low <= value <= high:
+            outside.append(key)
+    return {"outside": outside, "titles": [METRIC_TITLES[key] for key in outside]}
 
 
 def listed_from_log(log: pd.DataFrame | None, year: int, share: float) -> pd.DataFrame | None:

@@ -244,3 +244,37 @@ def reader_sees_but_cannot_edit(
     assert r.get_by_text("Editar").count() == 0
     shot(r, "acompanhamento-leitura")
     reader.close()
+
+
+def test_next_years_upload_shows_how_last_years_list_turned_out(
+    page: Page, site: Running, synthetic_workbook: Path
+) -> None:
+    p = page
+    p.goto(site.url)
+    p.get_by_label("Planilha da PEDE").set_input_files(str(synthetic_workbook))
+    p.get_by_label("Ano a pontuar (opcional)").fill("2023")
+    p.get_by_role("button", name="Enviar e pontuar").click()
+    p.wait_for_url("**/resultado/**")
+    assert "alunos de 2023" in p.get_by_role("heading", level=1).inner_text()
+    # The next year's export (the 2024 sheet) brings the outcome of the 2023 list.
+    p.goto(site.url)
+    p.get_by_label("Planilha da PEDE").set_input_files(str(synthetic_workbook))
+    p.get_by_role("button", name="Enviar e pontuar").click()
+    p.wait_for_url("**/resultado/**")
+    p.get_by_role("link", name="veja como ela se saiu").click()
+    p.wait_for_url("**/desfechos/2023")
+    heading = p.get_by_role("heading", level=1).inner_text()
+    assert heading == "Desfecho da lista de 2023 (defasagem em 2024)"
+    metrics = p.locator("#metricas tbody tr")
+    assert metrics.count() == 5
+    first = metrics.first.locator("td")
+    assert first.nth(0).inner_text().startswith("0,")  # realized ROC-AUC
+    assert " a " in first.nth(1).inner_text()  # its interval
+    assert "alunos" in first.nth(2).inner_text()  # its count
+    assert " a " in first.nth(4).inner_text()  # the estimate's interval
+    assert p.get_by_role("img", name="Risco previsto contra taxa observada, por decil").is_visible()
+    assert "não mede o efeito" in p.locator("#aviso-causal").inner_text()
+    shot(p, "desfecho")
+    p.get_by_role("link", name="Desfechos", exact=True).click()
+    p.wait_for_url("**/desfechos")
+    assert "PEDE 2023" in p.locator("#desfechos").inner_text()

@@ -26,7 +26,7 @@ def test_a_new_champion_is_served_and_a_broken_one_is_not(
     holder = ModelHolder(
         models,
         interval=3600,  # refreshed by hand here; the watcher is tested through the app
-        on_switch=lambda old, new: switches.append((old and old.version, new.version)),
+        on_switch=lambda old, new: switches.append((old.version if old else None, new.version)),
     )
     assert holder.bundle is not None
     assert holder.bundle.version == A

@@ -173,7 +173,7 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
 def calibration_svg(curve: list[dict[str, Any]], size: int = 320) -> Markup:
     """Predicted against observed risk, each group a dot with its 95 % interval, and the
     diagonal of perfect calibration (numbers only: nothing a user typed reaches the SVG)."""
-    pad = 40
+    pad = 48
     span = size - 2 * pad
 
     def x(value: float) -> float:
