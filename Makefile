@@ -52,20 +52,35 @@ ifeq ($(strip $(DATA)),)
 	$(BIN)/defasagem synth --out $(OUT)/demo/pede_sintetico.xlsx --seed $(SEED) --students $(STUDENTS)
 endif
 	$(BIN)/defasagem ingest $(DEMO_DATA) --out $(OUT)/demo/tabela.parquet
+	@# A single bundle from a version before model versions is set aside, not trained over.
+	@if [ -f $(OUT)/demo/modelo/metadata.json ]; then \
+		rm -rf $(OUT)/demo/modelo.pacote-unico && mv $(OUT)/demo/modelo $(OUT)/demo/modelo.pacote-unico && \
+		echo "O pacote único anterior foi movido para $(OUT)/demo/modelo.pacote-unico."; \
+	fi
 	$(BIN)/defasagem train $(foreach f,$(DEMO_DATA),--data $(f)) --out $(OUT)/demo/modelo
+	@# A demo serves what it just trained: a version trained by an earlier demo is promoted away
+	@# (on record, as a person would do it with `defasagem models promote`).
+	@NOVA=$$($(BIN)/defasagem models list --model $(OUT)/demo/modelo --newest); \
+	ATUAL=$$($(BIN)/defasagem models list --model $(OUT)/demo/modelo --current); \
+	if [ "$$NOVA" != "$$ATUAL" ]; then \
+		$(BIN)/defasagem db upgrade --logs $(OUT)/demo/logs >/dev/null && \
+		$(BIN)/defasagem models promote "$$NOVA" --model $(OUT)/demo/modelo \
+			--logs $(OUT)/demo/logs --by demo --reason "make demo: a versão recém-treinada"; \
+	fi
 	$(BIN)/defasagem predict --model $(OUT)/demo/modelo $(foreach f,$(DEMO_DATA),--data $(f)) \
 		--out $(OUT)/demo/risco.xlsx
-	@echo "Cartão do modelo: $(OUT)/demo/modelo/model_card.md; lista: $(OUT)/demo/risco.xlsx"
+	@echo "Versões do modelo: $(BIN)/defasagem models list --model $(OUT)/demo/modelo (cartão: model_card.md na pasta da versão); lista: $(OUT)/demo/risco.xlsx"
 ifeq ($(SERVE),1)
 	@$(BIN)/defasagem tokens revoke demo --auth $(AUTH) >/dev/null 2>&1 || true
 	@set -e; \
 	TOKEN=$$($(BIN)/defasagem tokens add demo --auth $(AUTH) --quiet); \
-	SENHA=$$($(BIN)/defasagem users add demo --auth $(AUTH) --replace --generate-password --quiet); \
+	SENHA=$$($(BIN)/defasagem users add demo --auth $(AUTH) --replace --role administracao \
+		--generate-password --quiet); \
 	LEITURA=$$($(BIN)/defasagem users add leitura --auth $(AUTH) --replace --role leitura \
 		--generate-password --quiet); \
 	echo ""; \
 	echo "Páginas e API em http://localhost:$(PORT) (Ctrl+C para parar). Acesso sorteado agora:"; \
-	echo "  login das páginas: usuário demo, senha $$SENHA (registra acompanhamentos)"; \
+	echo "  login das páginas: usuário demo, senha $$SENHA (administracao: acompanhamentos e versões)"; \
 	echo "  só leitura:        usuário leitura, senha $$LEITURA"; \
 	echo "  token da API:      $$TOKEN"; \
 	echo "  coordenadores: http://localhost:$(PORT)/  (envie $(firstword $(DEMO_DATA)))"; \

@@ -1,15 +1,17 @@
 #!/bin/sh
 # Start the API (gunicorn), closed by default: users and tokens come from /acesso
-# (DEFASAGEM_AUTH_DIR), created with `defasagem users add` and `defasagem tokens add`. The bundle lives in /models/modelo (a folder inside the volume, so a
-# new training can swap it in at once). With no bundle yet, train first: from the PEDE files
-# mounted in /data when there are any, else from a synthetic workbook; the log says which.
+# (DEFASAGEM_AUTH_DIR), created with `defasagem users add` and `defasagem tokens add`. The models
+# live in /models/modelo, one folder per version and a pointer to the current one (a training
+# adds a challenger; `defasagem models promote` switches every worker without a restart). With
+# no model yet, train first: from the PEDE files mounted in /data when there are any, else from
+# a synthetic workbook; the log says which.
 set -eu
 # A command given to `docker run IMAGE ...` runs instead of the server (e.g. defasagem users add).
 if [ "$#" -gt 0 ]; then
     exec "$@"
 fi
 models=/models/modelo
-if [ ! -f "$models/metadata.json" ]; then
+if [ ! -f "$models/current" ] && [ ! -f "$models/metadata.json" ]; then
     set --
     for file in /data/*.xlsx /data/*.csv; do
         [ -f "$file" ] && set -- "$@" --data "$file"

@@ -207,7 +207,9 @@ def _outcomes_after_training(
     from defasagem.modeling.training import years_until
 
     table = years_until(ingest_files(files).table, until)
-    measured = measure_outcomes(table, logs_dir, database, None, filename=files[-1].name)
+    measured = measure_outcomes(
+        table, logs_dir, database, None, filename=", ".join(f.name for f in files)
+    )
     if not measured:
         click.echo("Nenhuma lista guardada com desfecho nestes dados (veja: defasagem outcomes).")
     for report in measured:
@@ -279,7 +281,9 @@ def predict(
         click.echo(f"  {scored.excluded} aluno(s) fora da Fase 0–7 não pontuado(s).")
     click.echo(f"  Regra da Fase Ideal: {scored.rule_source}.")
     if logs_dir is not None:
-        _keep_year_list(scored, bundle.version, logs_dir, database, files[-1].name)
+        _keep_year_list(
+            scored, bundle.version, logs_dir, database, ", ".join(f.name for f in files)
+        )
     for note in scored.notes():
         click.echo(f"  Aviso: {note}")
     click.echo(f"Lista gravada em {out}.")

@@ -23,7 +23,9 @@ def models() -> None:
 @models.command(name="list", short_help="Lista as versões e a atual.")
 @help_option()
 @model_option
-def list_versions(model_dir: Path) -> None:
+@option("--current", "only_current", is_flag=True, help="Imprime só o nome da versão atual.")
+@option("--newest", "only_newest", is_flag=True, help="Imprime só o nome da versão mais nova.")
+def list_versions(model_dir: Path, only_current: bool, only_newest: bool) -> None:
     """Lista as versões (a mais nova primeiro), com o teste fora do tempo de cada uma."""
     from defasagem.modeling import versions
 
@@ -33,6 +35,10 @@ def list_versions(model_dir: Path) -> None:
             f"{model_dir}: nenhuma versão (treine com: defasagem train --data ARQUIVO "
             f"--out {model_dir})."
         )
+    if only_current or only_newest:
+        chosen = [v for v in found if v.champion] if only_current else found
+        click.echo(chosen[0].name if chosen else "")
+        return
     for summary in found:
         mark = "* atual " if summary.champion else "  "
         auc = number(summary.roc_auc) if summary.roc_auc is not None else "—"

@@ -52,7 +52,9 @@ def outcomes(
     if out_dir.exists() and not out_dir.is_dir():
         raise DefasagemError(f"--out {out_dir}: já existe e não é uma pasta.")
     table = ingest_files(list(files)).table
-    measured = measure_outcomes(table, logs_dir, database, year, filename=files[-1].name)
+    measured = measure_outcomes(
+        table, logs_dir, database, year, filename=", ".join(f.name for f in files)
+    )
     if not measured:
         raise DefasagemError(_nothing_to_measure(table, year))
     out_dir.mkdir(parents=True, exist_ok=True)
