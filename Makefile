@@ -60,8 +60,10 @@ endif
 	$(BIN)/defasagem train $(foreach f,$(DEMO_DATA),--data $(f)) --out $(OUT)/demo/modelo
 	@# A demo serves what it just trained: a version trained by an earlier demo is promoted away
 	@# (on record, as a person would do it with `defasagem models promote`).
-	@NOVA=$$($(BIN)/defasagem models list --model $(OUT)/demo/modelo --newest); \
+	@set -e; \
+	NOVA=$$($(BIN)/defasagem models list --model $(OUT)/demo/modelo --newest); \
 	ATUAL=$$($(BIN)/defasagem models list --model $(OUT)/demo/modelo --current); \
+	[ -n "$$NOVA" ] || { echo "make demo: nenhuma versão em $(OUT)/demo/modelo" >&2; exit 1; }; \
 	if [ "$$NOVA" != "$$ATUAL" ]; then \
 		$(BIN)/defasagem db upgrade --logs $(OUT)/demo/logs >/dev/null && \
 		$(BIN)/defasagem models promote "$$NOVA" --model $(OUT)/demo/modelo \

@@ -10,7 +10,8 @@ set -eu
 if [ "$#" -gt 0 ]; then
     exec "$@"
 fi
-models=/models/modelo
+# DEFASAGEM_MODEL_DIR: another folder of the volume (e.g. /models/modelos).
+models="${DEFASAGEM_MODEL_DIR:-/models/modelo}"
 if [ ! -f "$models/current" ] && [ ! -f "$models/metadata.json" ]; then
     set --
     for file in /data/*.xlsx /data/*.csv; do

@@ -185,18 +185,33 @@ def train(
     )
     click.echo(summary_of_metrics(trained.result.metrics))
     click.echo(f"Versão {trained.name} gravada em {trained.path}.")
-    if logs_dir is not None:
-        _outcomes_after_training(list(files), logs_dir, database, until)
     if trained.became_champion:
         click.echo("É a primeira versão desta pasta: já é a atual.")
+    else:
+        assert trained.comparison is not None
+        for line in comparison_lines(trained.comparison):
+            click.echo(line)
+        click.echo(
+            f"A versão atual não mudou. Para promover: defasagem models promote {trained.name} "
+            f'--model {out} --logs {logs_dir or "PASTA"} --reason "..."'
+        )
+    if logs_dir is not None:
+        try:
+            _outcomes_after_training(list(files), logs_dir, database, until)
+        except DefasagemError as exc:  # the version is written: a missing outcome is a warning
+            click.echo(f"Aviso: desfecho não medido: {exc}")
+
+
+def _outcome_of_previous_year(
+    table: Any, year: int, logs_dir: Path, database: str | None, names: str
+) -> None:
+    """When the scored export brings the outcome of a stored list of ``year``, measure it."""
+    from defasagem.cli_outcomes import measure_outcomes, write_report
+
+    if year + 1 not in set(table["ano"].astype(int)):
         return
-    assert trained.comparison is not None
-    for line in comparison_lines(trained.comparison):
-        click.echo(line)
-    click.echo(
-        f"A versão atual não mudou. Para promover: defasagem models promote {trained.name} "
-        f'--model {out} --logs PASTA --reason "..."'
-    )
+    for report in measure_outcomes(table, logs_dir, database, year, filename=names):
+        write_report(report, logs_dir / "desfechos")
 
 
 def _outcomes_after_training(
@@ -207,9 +222,8 @@ def _outcomes_after_training(
     from defasagem.modeling.training import years_until
 
     table = years_until(ingest_files(files).table, until)
-    measured = measure_outcomes(
-        table, logs_dir, database, None, filename=", ".join(f.name for f in files)
-    )
+    names = ", ".join(f.name for f in files)
+    measured = measure_outcomes(table, logs_dir, database, None, filename=names)
     if not measured:
         click.echo("Nenhuma lista guardada com desfecho nestes dados (veja: defasagem outcomes).")
     for report in measured:
@@ -260,6 +274,7 @@ def predict(
     from defasagem.ideal_phase import read_rule_file
     from defasagem.modeling.bundle import load_bundle
     from defasagem.predict import score_year, up_to_year, write_ranked
+    from defasagem.yearly_outcomes import in_sample
 
     if any(out.resolve() == path.resolve() for path in files):
         raise DefasagemError(
@@ -281,9 +296,16 @@ def predict(
         click.echo(f"  {scored.excluded} aluno(s) fora da Fase 0–7 não pontuado(s).")
     click.echo(f"  Regra da Fase Ideal: {scored.rule_source}.")
     if logs_dir is not None:
-        _keep_year_list(
-            scored, bundle.version, logs_dir, database, ", ".join(f.name for f in files)
-        )
+        names = ", ".join(f.name for f in files)
+        if in_sample(bundle.metadata.get("trained_on", []), scored.year):
+            click.echo(
+                f"  Aviso: lista de {scored.year} não guardada para medir o desfecho: o modelo "
+                f"{bundle.version} já foi treinado com a transição {scored.year}->"
+                f"{scored.year + 1} (treine uma versão com --until-year {scored.year})."
+            )
+        else:
+            _keep_year_list(scored, bundle.version, logs_dir, database, names)
+        _outcome_of_previous_year(table, scored.year - 1, logs_dir, database, names)
     for note in scored.notes():
         click.echo(f"  Aviso: {note}")
     click.echo(f"Lista gravada em {out}.")

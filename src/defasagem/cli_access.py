@@ -124,13 +124,16 @@ def list_users(auth_dir: Path) -> None:
     click.echo("\n".join(lines) if lines else f"Nenhum usuário em {auth_dir}.")
 
 
-@users.command(name="role", short_help="Troca o papel de um usuário (coordenacao ou leitura).")
+@users.command(
+    name="role", short_help="Troca o papel de um usuário (administracao, coordenacao ou leitura)."
+)
 @help_option()
 @click.argument("name", metavar="NOME")
 @click.argument("role", metavar="PAPEL", type=PtChoice(ROLES))
 @auth_option
 def set_role(name: str, role: str, auth_dir: Path) -> None:
-    """Dá ao usuário NOME o PAPEL (coordenacao ou leitura); vale a partir do próximo pedido."""
+    """Dá ao usuário NOME o PAPEL (administracao, coordenacao ou leitura); vale no próximo
+    pedido."""
     AccessStore(existing(auth_dir)).set_role(name, role)
     click.echo(f"Usuário {name}: papel {role} (vale já, sem novo login).")
 

@@ -52,9 +52,8 @@ def outcomes(
     if out_dir.exists() and not out_dir.is_dir():
         raise DefasagemError(f"--out {out_dir}: já existe e não é uma pasta.")
     table = ingest_files(list(files)).table
-    measured = measure_outcomes(
-        table, logs_dir, database, year, filename=", ".join(f.name for f in files)
-    )
+    names = ", ".join(f.name for f in files)
+    measured = measure_outcomes(table, logs_dir, database, year, filename=names)
     if not measured:
         raise DefasagemError(_nothing_to_measure(table, year))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -121,7 +120,8 @@ def write_report(report: dict[str, Any], out_dir: Path) -> None:
     if missed:
         click.echo(
             f"  Atenção: realizado fora do intervalo estimado em {', '.join(missed)}; uma premissa "
-            "não valeu (em geral, a regra da Fase Ideal ou o desfecho mudou entre os anos)."
+            "pode não ter valido (em geral, a regra da Fase Ideal ou o desfecho mudou entre os "
+            "anos)."
         )
     click.echo(f"Gravado em {stem}.json e {stem}.xlsx.")
 

@@ -18,6 +18,7 @@ import pandas as pd
 from defasagem.features import next_year_outcomes
 from defasagem.followup_export import inert, workbook_bytes
 from defasagem.modeling.metrics import METRIC_TITLES
+from defasagem.modeling.selection import transition_name
 from defasagem.monitoring.outcomes import outcome_report
 from defasagem.monitoring.performance_estimate import ESTIMATED, estimate_performance
 from defasagem.monitoring.prediction_log import pseudonym
@@ -34,6 +35,12 @@ class Sources:
     followups: FollowupStore
     log: pd.DataFrame | None = None
     log_key: bytes | None = None
+
+
+def in_sample(trained_on: list[str], year: int) -> bool:
+    """Whether a model trained on ``trained_on`` already saw the outcome of a list of ``year``
+    (its transition ``year->year+1``): such a list says nothing about how the model does."""
+    return transition_name(year) in trained_on
 
 
 def years_to_measure(table: pd.DataFrame) -> list[int]:
@@ -75,6 +82,8 @@ def measure(
         source = f"log de previsões da API ({len(listed)} alunos de {year} enviados com RA)"
         if sources.log_key is not None:
             outcomes = _pseudonymized(outcomes, sources.log_key)
+    if not listed["ra"].astype(str).isin(outcomes.index.astype(str)).any():
+        return None  # nobody of the list is in the next year (another RA format, a wrong key)
     followups = _followup_rows(sources.followups, year)
     report = outcome_report(
         listed, outcomes, followups, year=year, model_version=version, estimate=estimate, seed=seed
@@ -83,7 +92,7 @@ def measure(
     # those who left, so this one is the like-for-like figure beside the realized one.
     kept = listed[listed["ra"].astype(str).isin(outcomes.index.astype(str))]
     report["estimate_measured"] = estimate_performance(
-        kept["probability"], share=kept["priority"].mean() if len(kept) else share, seed=seed
+        kept["probability"], share=share, capacity=int(kept["priority"].sum()), seed=seed
     )
     report["estimate_check"] = estimate_check(report)
     report["source"] = source

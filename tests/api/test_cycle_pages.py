@@ -58,7 +58,8 @@ def text_of(page: str) -> str:
 def site(synthetic_bundle: Path, tmp_path: Path) -> Iterator[Site]:
     models = tmp_path / "modelos"
     models.mkdir()
-    as_version(synthetic_bundle, models, A, champion=True)
+    # As if trained before 2023->2024 was known (see builders.as_version).
+    as_version(synthetic_bundle, models, A, champion=True, trained_on=["2022->2023"])
     as_version(synthetic_bundle, models, B)
     rng = np.random.default_rng(0)
     risk = rng.uniform(size=300)
@@ -134,6 +135,12 @@ def test_promote_and_roll_back_from_the_page_reach_the_running_app(site: Site) -
     again = admin.post("/modelos/reverter", data={"motivo": "de novo", "csrf_token": token})
     assert again.status_code == 422
     assert "nada a desfazer" in text_of(again.get_data(as_text=True))
+    # A form that showed another champion (a second tab, a double click) is refused.
+    stale = {"versao": B, "motivo": "x", "atual": B, "csrf_token": token}
+    refused = admin.post("/modelos/promover", data=stale)
+    assert refused.status_code == 422
+    assert f"a versão atual mudou para {A}" in text_of(refused.get_data(as_text=True))
+    assert versions.champion(site.models) == A
 
 
 def test_a_single_bundle_server_explains_how_to_get_versions(
@@ -186,6 +193,8 @@ def test_the_next_years_export_shows_how_last_years_list_turned_out(
     assert book.sheetnames == [
         "Resumo", "Métricas", "Calibração por faixa", "Curva de calibração", "Grupos"
     ]  # fmt: skip
+    monitoring = text_of(coord.get("/monitoring").get_data(as_text=True))
+    assert "Lista guardada mais recente: desempenho estimado Lista de 2024" in monitoring
     missing = coord.get("/desfechos/2019")
     assert missing.status_code == 404
     assert "não há desfecho medido da lista de 2019" in text_of(missing.get_data(as_text=True))
@@ -201,3 +210,32 @@ def test_a_bad_year_on_the_upload_form_is_named(site: Site, synthetic_workbook: 
     absent = upload(coord, content, "2019")
     assert absent.status_code == 422
     assert "não tem o ano 2019 para pontuar" in text_of(absent.get_data(as_text=True))
+
+
+def test_a_readers_upload_never_replaces_the_list_a_year_is_measured_by(
+    site: Site, synthetic_workbook: Path
+) -> None:
+    reader = site.client("leitor")
+    answer = upload(reader, synthetic_workbook.read_bytes(), "2023")
+    assert answer.status_code == 303
+    page = text_of(reader.get(answer.headers["Location"]).get_data(as_text=True))
+    assert "usuários com o papel leitura só consultam" in page
+    store = site.app.extensions["defasagem_store"]
+    assert store.year_lists.latest(2023) is None
+
+
+def test_a_list_scored_by_a_model_that_saw_its_outcome_is_not_kept(
+    synthetic_bundle: Path, synthetic_workbook: Path, tmp_path: Path
+) -> None:
+    app = create_app(ApiSettings(synthetic_bundle, tmp_path / "logs"))  # saw 2023->2024
+    client = app.test_client()
+    answer = client.post(
+        "/pontuar",
+        data={"arquivo": (io.BytesIO(synthetic_workbook.read_bytes()), "p.xlsx"), "ano": "2023"},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 303
+    page = text_of(client.get(answer.headers["Location"]).get_data(as_text=True))
+    assert "já foi treinado com o que aconteceu no ano seguinte" in page
+    assert app.extensions["defasagem_store"].year_lists.latest(2023) is None
+    app.extensions["defasagem_store"].dispose()

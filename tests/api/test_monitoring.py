@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ def test_a_run_fills_the_page_the_report_and_the_metrics(
     text = client.get("/monitoring").get_data(as_text=True)
     assert "<strong>300</strong> previsões" in text
     # IEG fell: it is listed among the drifted features, first rows of the table.
-    first_rows = text.split("<tbody>")[1].split("</tr>")[:4]
+    first_rows = text.split('id="variaveis"')[1].split("<tbody>")[1].split("</tr>")[:4]
     assert any("<code>ieg</code>" in row and "<strong>sim</strong>" in row for row in first_rows)
     report = client.get("/monitoring/relatorio")
     assert report.status_code == 200
@@ -80,6 +81,13 @@ def test_a_run_fills_the_page_the_report_and_the_metrics(
     assert re.search(r"^defasagem_drift_report_timestamp_seconds \d", metrics, re.M)
     answer = client.post("/monitoring/run", headers=JSON).get_json(force=True)
     assert "ieg" in answer["drifted_features"]
+    # Beside the drift, the performance estimated from the window's probabilities alone.
+    estimate = answer["performance_estimate"]
+    assert estimate["n"] == 300
+    low, high = estimate["roc_auc"]["ci"]
+    assert 0.5 < low <= estimate["roc_auc"]["estimate"] <= high < 1
+    assert 'id="estimativa"' in text
+    assert "as probabilidades estão calibradas" in html.unescape(text)
 
 
 def test_a_second_run_is_refused_while_one_is_running(

@@ -367,7 +367,7 @@ def test_roles_are_given_kept_changed_and_checked(
     assert run(["users", "list", *auth], capsys)[1] == "leo\tcoordenacao\n"
     code, _, err = run(["users", "role", "leo", "chefe", *auth], capsys)
     assert code != 0
-    assert "'chefe' não é um de: coordenacao, leitura" in err
+    assert "'chefe' não é um de: administracao, coordenacao, leitura" in err
     code, _, err = run(["users", "role", "ninguem", "leitura", *auth], capsys)
     assert (code, err) == (EXIT_BAD_INPUT, "erro: o usuário 'ninguem' não existe.\n")
     with pytest.raises(DefasagemError, match="papel desconhecido"):

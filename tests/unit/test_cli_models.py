@@ -20,7 +20,8 @@ CHAMPION = "20250101-100000"
 def models(synthetic_bundle: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "modelos"
     folder.mkdir()
-    as_version(synthetic_bundle, folder, CHAMPION, champion=True)
+    # As if trained before 2023->2024 was known (see builders.as_version).
+    as_version(synthetic_bundle, folder, CHAMPION, champion=True, trained_on=["2022->2023"])
     return folder
 
 
@@ -48,7 +49,6 @@ def test_the_yearly_cycle_from_the_command_line(
     assert f"desafiante {challenger} contra a campeã {CHAMPION} em 2023->2024" in printed
     assert "ROC-AUC: campeã" in printed
     assert "IC 95 % pareado" in printed
-    assert "a campeã foi treinada com esta transição" in printed  # the copy saw 2023->2024
     assert f"defasagem models promote {challenger}" in printed
     assert "Desfecho da lista de 2023" in printed
     assert "estimado ao pontuar" in printed
@@ -73,6 +73,13 @@ def test_the_yearly_cycle_from_the_command_line(
     assert "reversão" in history[0]
     assert "por ana — melhor" in history[1]
 
+    # Scoring the 2024 sheet with --logs measures the 2023 outcome as well.
+    latest = ["predict", "--model", str(models), *data, "--logs", str(logs)]
+    assert main([*latest, "--out", str(tmp_path / "lista_2024.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert "Lista de 2024 guardada no banco" in printed
+    assert "Desfecho da lista de 2023" in printed
+
     # The outcome again, by its own command, into another folder.
     out = tmp_path / "desfechos"
     assert main(["outcomes", *data, "--logs", str(logs), "--out", str(out)]) == 0
@@ -82,7 +89,11 @@ def test_the_yearly_cycle_from_the_command_line(
 
 
 def test_model_commands_refuse_bad_input_in_portuguese(
-    models: Path, synthetic_workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    models: Path,
+    synthetic_bundle: Path,
+    synthetic_workbook: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     logs = tmp_path / "logs"
     where = ["--model", str(models), "--logs", str(logs)]
@@ -108,6 +119,16 @@ def test_model_commands_refuse_bad_input_in_portuguese(
     assert "não há lista guardada" in capsys.readouterr().err
     assert main(["outcomes", *data, "--logs", str(logs), *out, "--year", "2024"]) == 2
     assert "não trazem 2025" in capsys.readouterr().err
+    # A model that saw the outcome of 2023 never stores a list of 2023 to measure it by.
+    trained = ["predict", "--model", str(models), *data, "--year", "2023", "--logs", str(logs)]
+    assert main([*trained, "--out", str(tmp_path / "challenger.csv")]) == 0
+    assert "Lista de 2023 guardada" in capsys.readouterr().out
+    seen = tmp_path / "visto"
+    seen.mkdir()
+    as_version(synthetic_bundle, seen, CHAMPION, champion=True)  # trained on 2023->2024
+    again = ["predict", "--model", str(seen), *data, "--year", "2023", "--logs", str(logs)]
+    assert main([*again, "--out", str(tmp_path / "l2.csv")]) == 0
+    assert "não guardada para medir o desfecho" in capsys.readouterr().out
     predict = ["predict", "--model", str(models), *data, "--year", "2019"]
     assert main([*predict, "--out", str(tmp_path / "l.csv")]) == EXIT_BAD_INPUT
     assert "não tem o ano 2019 para pontuar" in capsys.readouterr().err

@@ -61,7 +61,7 @@ def create_app(settings: ApiSettings) -> Flask:
     _protect(app, settings)
 
     _docs_routes(app, settings)
-    monitoring.register(app, settings, lambda: holder.bundle, _json)
+    monitoring.register(app, settings, lambda: holder.bundle, _json, store)
     pages.register(app, settings, lambda: holder.bundle, lambda: holder.problem, store)
     followup_pages.register(app, settings, store)
     cycle_pages.register(app, settings, store)

@@ -106,6 +106,7 @@ def _version_routes(app: Flask, settings: ApiSettings, store: Store) -> None:
                 who=actor(),
                 reason=request.form.get("motivo", ""),
                 promotions=store.promotions,
+                expected=request.form.get("atual") or None,
             )
         except DefasagemError as exc:
             return _versions_view(models, store, error=str(exc), status=422)
@@ -118,7 +119,7 @@ def _version_routes(app: Flask, settings: ApiSettings, store: Store) -> None:
         try:
             rollback(
                 models, who=actor(), reason=request.form.get("motivo", ""),
-                promotions=store.promotions,
+                promotions=store.promotions, expected=request.form.get("atual") or None,
             )  # fmt: skip
         except DefasagemError as exc:
             return _versions_view(models, store, error=str(exc), status=422)
@@ -129,14 +130,18 @@ def _versions_view(
     models: Path, store: Store, *, error: str | None = None, status: int = 200
 ) -> Response:
     registry = versions.is_registry(models)
-    found = versions.summaries(models) if registry else []
+    try:
+        found = versions.summaries(models) if registry else []
+        current = versions.champion(models) if registry else None
+    except DefasagemError as exc:  # an unreadable or edited pointer: say so, as a page
+        return page_error(str(exc), 503)
     comparisons = {
         v.name: versions.read_comparison(models, v.name) for v in found if not v.champion
     }
     html = render_template(
         "versions.html",
         registry=registry,
-        current=versions.champion(models) if registry else None,
+        current=current,
         models=models,
         versions=found,
         comparisons=comparisons,

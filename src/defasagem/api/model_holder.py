@@ -8,6 +8,7 @@ A version that fails to load is not served: the worker keeps the one it had and 
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -20,6 +21,7 @@ from defasagem.modeling.bundle import Bundle, load_bundle
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 1.0
+RETRY_SECONDS = 30.0
 
 
 class ModelHolder:
@@ -42,6 +44,8 @@ class ModelHolder:
         # Why the newest champion could not be loaded (the previous one is still served).
         self.switch_problem: str | None = None
         self._seen: str | None = None
+        self._failed_name: str | None = None
+        self._failed_at = float("-inf")
         self._on_switch = on_switch
         if failed is not None:
             self.problem = failed
@@ -51,7 +55,11 @@ class ModelHolder:
             threading.Thread(target=self._watch, name="defasagem-modelo", daemon=True).start()
 
     def refresh(self) -> bool:
-        """Load the champion if it changed since the last look; whether the bundle changed."""
+        """Load the champion if it changed since the last look; whether the bundle changed.
+
+        A version that failed to load is tried again every ``RETRY_SECONDS`` (a copy still
+        being written, a library installed late), never given up silently.
+        """
         try:
             name = versions.champion(self.folder)
         except DefasagemError as exc:
@@ -59,21 +67,27 @@ class ModelHolder:
             return False
         if self.bundle is not None and name == self._seen:
             return False
-        self._seen = name
+        if name == self._failed_name and time.monotonic() - self._failed_at < RETRY_SECONDS:
+            return False
         try:
             bundle = load_bundle(self.folder if name is None else self.folder / name)
         except DefasagemError as exc:
-            self._failed(str(exc))
+            self._failed(str(exc), name)
             return False
-        previous, self.bundle = self.bundle, bundle
-        self.problem = self.switch_problem = None
+        except Exception as exc:  # any other failure of the load: the same, with its kind
+            self._failed(f"erro inesperado ao carregar a versão ({type(exc).__name__})", name)
+            return False
+        previous, self.bundle, self._seen = self.bundle, bundle, name
+        self.problem = self.switch_problem = self._failed_name = None
         if self._on_switch is not None:
             self._on_switch(previous, bundle)
         if previous is not None:
             log.info("modelo trocado: %s → %s", previous.version, bundle.version)
+            _refreeze()
         return True
 
-    def _failed(self, problem: str) -> None:
+    def _failed(self, problem: str, name: str | None = None) -> None:
+        self._failed_name, self._failed_at = name, time.monotonic()
         if self.bundle is None:
             self.problem = problem
             return
@@ -85,9 +99,20 @@ class ModelHolder:
         self.switch_problem = problem
 
     def _watch(self) -> None:
+        """Look at the pointer every ``interval`` seconds, for the life of the process."""
         while True:
             time.sleep(self.interval)
             try:
                 self.refresh()
             except Exception:  # the watcher must outlive any surprise
                 log.exception("falha ao verificar a versão atual do modelo")
+
+
+def _refreeze() -> None:
+    """After a switch, let the collector see the old bundle again. The server freezes what it
+    loaded at start (``gc.freeze``), and a frozen object is never collected: without this every
+    promotion would keep the previous model in memory for good."""
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()

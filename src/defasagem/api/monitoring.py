@@ -28,6 +28,8 @@ from defasagem.monitoring.drift import (
 )
 from defasagem.monitoring.performance_estimate import ASSUMPTIONS, ESTIMATED
 from defasagem.ptbr import number, percent
+from defasagem.store.faults import StoreUnavailableError
+from defasagem.store.service import Store
 
 BAR_WIDTH = 160
 # A run from the page covers the recent traffic: reading years of log would outlast a request.
@@ -39,12 +41,17 @@ def register(
     settings: ApiSettings,
     bundle_of: Callable[[], Bundle | None],
     as_json: Callable[[Any, int], Response],
+    store: Store,
 ) -> None:
     """Add the monitoring routes to ``app``."""
     folder = settings.reports_dir
 
     def page(error: str | None = None, status: int = 200) -> Response:
         summary = read_summary(folder)
+        try:
+            stored = store.year_lists.latest()
+        except StoreUnavailableError:  # the drift part of the page works without the database
+            stored = None
         html = render_template(
             "monitoring.html",
             summary=_displayed(summary) if summary else None,
@@ -52,6 +59,7 @@ def register(
             error=error,
             min_rows=MIN_ROWS,
             estimate=(summary or {}).get("performance_estimate"),
+            stored=stored,
             estimate_names=ESTIMATE_NAMES,
             assumptions=ASSUMPTIONS,
             shown=_estimate_text,

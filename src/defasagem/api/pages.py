@@ -9,6 +9,7 @@ student come from :mod:`defasagem.api.followup_pages`.
 
 from __future__ import annotations
 
+import logging
 import math
 import tempfile
 import time
@@ -20,7 +21,7 @@ import pandas as pd
 from flask import Flask, Response, abort, g, render_template, request, send_file, url_for
 from werkzeug.utils import secure_filename
 
-from defasagem.api.followup_pages import followup_columns, student_history
+from defasagem.api.followup_pages import can_edit, followup_columns, student_history
 from defasagem.api.responses import see_other
 from defasagem.api.settings import ApiSettings
 from defasagem.data.ingest import ingest_files
@@ -42,8 +43,9 @@ from defasagem.ptbr import number, percent
 from defasagem.store.followups import Followup
 from defasagem.store.lists import StoredResult
 from defasagem.store.service import Store
-from defasagem.yearly_outcomes import Sources, keep_year_list, measure
+from defasagem.yearly_outcomes import Sources, in_sample, keep_year_list, measure
 
+log = logging.getLogger(__name__)
 ACCEPTED = (".xlsx", ".csv")
 BANDS = ("alto", "médio", "baixo")
 # The list's filter on the follow-up records: everyone, the followed, the not followed.
@@ -122,10 +124,10 @@ def register(
         except DefasagemError as exc:  # the spreadsheet or the rule file cannot be read
             return home(str(exc), 422)
         try:
-            token = _keep(store, bundle, scored, table, sent.filename)
+            token, skipped = _keep(store, bundle, scored, table, sent.filename)
         except DefasagemError as exc:
             return home(f"não foi possível guardar a lista pontuada: {exc}", 503)
-        return see_other(url_for("result", token=token))
+        return see_other(url_for("result", token=token, aviso=skipped))
 
     def stored(token: str) -> StoredResult:
         found = store.lists.load(token)
@@ -152,6 +154,7 @@ def register(
             total=len(found.scored.table),
             followed_count=sum(1 for ra in found.scored.table["ra"] if ra in by_ra),
             previous=store.year_lists.report(found.scored.year - 1),
+            not_kept=NOT_KEPT.get(request.args.get("aviso", "")),
             percent=percent,
         )
         return Response(html, mimetype="text/html")
@@ -273,23 +276,45 @@ def _chosen_rule() -> IdealPhaseRule | None:
 
 def _keep(
     store: Store, bundle: Bundle, scored: ScoredYear, table: pd.DataFrame, filename: str
-) -> str:
-    """Store the scored list for the result page (its token), the year's list for its outcome
-    next year, and last year's outcome when this export brings it."""
+) -> tuple[str, str | None]:
+    """Store the scored list for the result page; then, best effort, the year's list for its
+    outcome next year and last year's outcome when this export brings it. The token, and why
+    the year's list was not kept (a code of ``NOT_KEPT``), if it was not."""
     token = store.lists.save(StoredResult(scored, bundle.version, filename, time.time()))
     who = str(g.get("client", "local"))
-    keep_year_list(
-        store.year_lists, scored, model_version=bundle.version, filename=filename, who=who
-    )
-    measure(
-        table,
-        scored.year - 1,
-        Sources(store.year_lists, store.followups),
-        share=scored.share,
-        who=who,
-        filename=filename,
-    )
-    return token
+    skipped = None
+    if not can_edit():  # a reader's upload never replaces the list a year is measured by
+        skipped = "leitura"
+    elif in_sample(bundle.metadata.get("trained_on", []), scored.year):
+        skipped = "visto"
+    try:
+        if skipped is None:
+            keep_year_list(
+                store.year_lists, scored, model_version=bundle.version, filename=filename, who=who
+            )
+        measure(
+            table,
+            scored.year - 1,
+            Sources(store.year_lists, store.followups),
+            share=scored.share,
+            who=who,
+            filename=filename,
+        )
+    except Exception:  # the list itself is saved: the yearly records never cost the upload
+        log.exception("lista do ano ou desfecho não gravado")
+        skipped = skipped or "falha"
+    return token, skipped
+
+
+# Why a scored year's list was not kept for its outcome, as the result page says it.
+NOT_KEPT = {
+    "leitura": "esta lista não foi guardada para medir o desfecho do ano que vem: usuários com o "
+    "papel leitura só consultam (peça a alguém da coordenação para enviar a planilha).",
+    "visto": "esta lista não foi guardada para medir o desfecho: o modelo que a pontuou já foi "
+    "treinado com o que aconteceu no ano seguinte a ela, então o desfecho não diria nada novo.",
+    "falha": "esta lista não pôde ser guardada para medir o desfecho (veja o log do servidor); "
+    "a lista em si está guardada e pode ser usada normalmente.",
+}
 
 
 def _chosen_year() -> int | None:
@@ -297,7 +322,7 @@ def _chosen_year() -> int | None:
     text = request.form.get("ano", "").strip()
     if not text:
         return None
-    if not (text.isdigit() and len(text) == 4):
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
         raise FormChoiceError(f"campo ano: {text[:10]!r} não é um ano (ex.: 2023), ou deixe vazio.")
     return int(text)
 

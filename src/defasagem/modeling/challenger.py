@@ -6,6 +6,7 @@ with); every later one is a challenger until a person promotes it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 from dataclasses import dataclass
@@ -60,13 +61,14 @@ def train_version(
         )
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)
-        if fresh:  # a failed first training leaves no empty models folder behind
-            shutil.rmtree(models, ignore_errors=True)
+        if fresh:  # a failed first training leaves no empty models folder behind (only empty:
+            with contextlib.suppress(OSError):  # another training may be writing into it)
+                models.rmdir()
         raise
-    current = versions.champion(models)
-    if current is None:
-        versions.set_champion(models, name)
+    if versions.claim_first_champion(models, name):
         return TrainedVersion(name, path, result, True, None)
+    current = versions.champion(models)
+    assert current is not None
     report = compare_with_champion(models, current, name, result)
     versions.write_comparison(models, name, report)
     return TrainedVersion(name, path, result, False, report)
@@ -101,6 +103,8 @@ def compare_with_champion(
         )
     except ValueError as exc:
         return report | {"unavailable": str(exc)}
+    except Exception as exc:  # the version is written: a comparison that fails never undoes it
+        return report | {"unavailable": f"a campeã não pontuou a transição ({type(exc).__name__})"}
     return report | {"champion_saw_transition": seen} | paired
 
 

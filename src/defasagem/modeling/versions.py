@@ -75,12 +75,20 @@ def resolve(folder: Path) -> Path:
 
 
 def versions(folder: Path) -> list[str]:
-    """The version names in a models folder, oldest first."""
+    """The complete versions of a models folder (a training still writing one, or killed
+    half-way, leaves a folder without metadata: not a version), oldest first."""
     try:
         children = list(folder.iterdir())
     except OSError:
         return []
-    return sorted(p.name for p in children if _NAME.fullmatch(p.name) and p.is_dir())
+    found = [p.name for p in children if _NAME.fullmatch(p.name) and (p / _METADATA).is_file()]
+    return sorted(found, key=_order)
+
+
+def _order(name: str) -> tuple[str, int]:
+    """``20261204-101500-10`` after ``20261204-101500-2``."""
+    stamp, _, suffix = name.partition("-")[2].partition("-")
+    return name[:8] + stamp, int(suffix or 1)
 
 
 def version_path(folder: Path, name: str) -> Path:
@@ -159,6 +167,25 @@ def set_champion(folder: Path, name: str) -> None:
             f"{folder}: não foi possível trocar a versão atual ({describe_os_error(exc)}); "
             "nada mudou."
         ) from None
+
+
+def claim_first_champion(folder: Path, name: str) -> bool:
+    """Make ``name`` the champion only if the folder has none yet (atomically: of two first
+    trainings finishing together, one becomes the champion, the other a challenger)."""
+    staging = folder / f".{POINTER}.{secrets.token_hex(4)}"
+    try:
+        staging.write_text(name + "\n", encoding="utf-8")
+        os.link(staging, folder / POINTER)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise DefasagemError(
+            f"{folder}: não foi possível marcar a versão atual ({describe_os_error(exc)})."
+        ) from None
+    finally:
+        staging.unlink(missing_ok=True)
+    _sync_folder(folder)
+    return True
 
 
 def _sync_folder(folder: Path) -> None:

@@ -109,14 +109,14 @@ class YearListStore:
                 )
         return list_id
 
-    def latest(self, year: int) -> YearList | None:
-        """The newest list stored for ``year``."""
+    def latest(self, year: int | None = None) -> YearList | None:
+        """The newest list stored for ``year`` (of any year when None)."""
+        query = select(year_lists)
+        if year is not None:
+            query = query.where(year_lists.c.year == year)
         with translated(), self.engine.connect() as connection:
             row = connection.execute(
-                select(year_lists)
-                .where(year_lists.c.year == year)
-                .order_by(year_lists.c.created_at.desc(), year_lists.c.id.desc())
-                .limit(1)
+                query.order_by(year_lists.c.created_at.desc(), year_lists.c.id.desc()).limit(1)
             ).first()
         return None if row is None else _year_list(row)
 
