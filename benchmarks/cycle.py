@@ -19,7 +19,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from store import percentiles, timings
 
 from defasagem.data.ingest import ingest_files
 from defasagem.data.synth import write_synthetic_workbook
@@ -34,6 +33,7 @@ from defasagem.store.followups import FollowupStore
 from defasagem.store.migrate import upgrade
 from defasagem.store.year_lists import YearListStore
 from defasagem.yearly_outcomes import Sources, keep_year_list, measure
+from store import percentiles, timings
 
 
 def main() -> None:
