@@ -21,7 +21,7 @@ export OMP_NUM_THREADS ?= 1
 DRIFT ?=
 N ?= 1000
 
-.PHONY: help venv demo simulate drift docker-check test lint format typecheck unit clean
+.PHONY: help venv demo simulate drift docker-check test lint format typecheck unit screenshots clean
 
 help:
 	@echo "make demo [DATA=arquivo.xlsx]  prepara o ambiente, treina, pontua e serve a API (SERVE=0: não serve)"
@@ -32,6 +32,7 @@ help:
 	@echo "make venv                      só cria/atualiza o ambiente .venv"
 	@echo "make lint | typecheck | unit    cada etapa de 'make test' isolada"
 	@echo "make format                    formata o código com ruff"
+	@echo "make screenshots               refaz as capturas de tela dos guias (docs/img) com os testes de navegador"
 	@echo "make clean                     apaga $(OUT)/, caches e o ambiente"
 
 $(STAMP): pyproject.toml
@@ -122,6 +123,10 @@ unit: $(STAMP)
 	$(BIN)/pytest --cov --cov-report=term-missing --durations=25
 
 test: lint typecheck unit
+
+# The guides' screenshots (docs/img), made by the browser tests on synthetic data.
+screenshots: $(STAMP)
+	DEFASAGEM_ARTIFACTS=docs/img OMP_NUM_THREADS=1 $(BIN)/pytest -q tests/e2e/test_browser.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .
