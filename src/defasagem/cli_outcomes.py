@@ -11,7 +11,7 @@ import click
 import pandas as pd
 
 from defasagem.cli_options import data_option, system_user, with_database_options
-from defasagem.cli_pt import IntInRange, help_option, option, path_option
+from defasagem.cli_pt import IntInRange, PtCommand, help_option, option, path_option
 from defasagem.errors import DefasagemError
 from defasagem.files import write_atomically
 from defasagem.ptbr import number, percent
@@ -19,7 +19,9 @@ from defasagem.ptbr import number, percent
 LOG_KEY_ENV = "DEFASAGEM_LOG_KEY"
 
 
-@click.command(short_help="Desfecho da lista de um ano (realizado e estimado antes).")
+@click.command(
+    cls=PtCommand, short_help="Desfecho da lista de um ano (realizado e estimado antes)."
+)
 @help_option()
 @data_option("Exportação PEDE que traz o ano seguinte ao da lista; repita para juntar arquivos.")
 @with_database_options

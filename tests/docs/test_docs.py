@@ -165,3 +165,23 @@ def test_each_example_request_gets_the_documented_status(
     )
     assert answer.status_code == example.status, answer.get_data(as_text=True)[:300]
     app.extensions["defasagem_store"].dispose()
+
+
+def all_commands(
+    command: click.Command = cli, path: tuple[str, ...] = ()
+) -> Iterator[tuple[str, ...]]:
+    yield path
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from all_commands(sub, (*path, name))
+
+
+@pytest.mark.parametrize("path", list(all_commands()), ids=lambda p: " ".join(p) or "defasagem")
+def test_every_command_helps_in_portuguese(path: tuple[str, ...]) -> None:
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    shown = CliRunner().invoke(cli, [*path, "--help"], prog_name="defasagem")
+    assert shown.exit_code == 0
+    assert shown.output.startswith("Uso: defasagem")
+    assert "Usage:" not in shown.output
+    assert "Options:" not in shown.output
