@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -166,3 +168,39 @@ def _body(answer: Any) -> bytes:
         return bytes(cut.partial)
     except (HTTPException, OSError):
         return b""
+
+
+@contextmanager
+def clients_asking(
+    server: Running, student: dict[str, Any], clients: int = 4
+) -> Iterator[list[tuple[float, int, str]]]:
+    """``clients`` threads posting ``student`` to ``/predict`` until the block ends; the list
+    fills with (monotonic time, status, model version or error name) of every answer. A refused
+    or cut connection is status 0: a failed request."""
+    answers: list[tuple[float, int, str]] = []
+    stop = threading.Event()
+    body = json.dumps(student).encode()
+
+    def ask() -> None:
+        while not stop.is_set():
+            request = urllib.request.Request(
+                f"{server.url}/predict",
+                data=body,
+                headers={"Content-Type": "application/json", **server.bearer},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    version = json.loads(answer.read())["versao_modelo"]
+                    answers.append((time.monotonic(), answer.status, version))
+            except (OSError, HTTPException) as exc:
+                answers.append((time.monotonic(), 0, type(exc).__name__))
+
+    threads = [threading.Thread(target=ask) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield answers
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()

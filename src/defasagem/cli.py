@@ -206,28 +206,22 @@ def _outcome_of_previous_year(
     table: Any, year: int, logs_dir: Path, database: str | None, names: str
 ) -> None:
     """When the scored export brings the outcome of a stored list of ``year``, measure it."""
-    from defasagem.cli_outcomes import measure_outcomes, write_report
+    from defasagem.cli_outcomes import report_outcomes
 
-    if year + 1 not in set(table["ano"].astype(int)):
-        return
-    for report in measure_outcomes(table, logs_dir, database, year, filename=names):
-        write_report(report, logs_dir / "desfechos")
+    if year + 1 in set(table["ano"].astype(int)):
+        report_outcomes(table, logs_dir, database, year, names)
 
 
 def _outcomes_after_training(
     files: list[Path], logs_dir: Path, database: str | None, until: int | None
 ) -> None:
     """The newest stored list whose outcome the training data holds, measured and printed."""
-    from defasagem.cli_outcomes import measure_outcomes, write_report
+    from defasagem.cli_outcomes import report_outcomes
     from defasagem.modeling.training import years_until
 
     table = years_until(ingest_files(files).table, until)
-    names = ", ".join(f.name for f in files)
-    measured = measure_outcomes(table, logs_dir, database, None, filename=names)
-    if not measured:
+    if not report_outcomes(table, logs_dir, database, None, ", ".join(f.name for f in files)):
         click.echo("Nenhuma lista guardada com desfecho nestes dados (veja: defasagem outcomes).")
-    for report in measured:
-        write_report(report, logs_dir / "desfechos")
 
 
 @cli.command(short_help="Pontua o ano mais recente de uma exportação PEDE.")

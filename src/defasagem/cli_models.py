@@ -11,7 +11,8 @@ from defasagem.cli_options import model_option, system_user, with_database_optio
 from defasagem.cli_pt import PtGroup, help_option, option
 from defasagem.errors import DefasagemError
 from defasagem.modeling.comparison import METRIC_NAMES
-from defasagem.ptbr import number, percent
+from defasagem.modeling.metrics import metric_text
+from defasagem.ptbr import number
 
 
 @click.group(cls=PtGroup, short_help="Versões do modelo.", subcommand_metavar="COMANDO [ARGS]...")
@@ -162,10 +163,10 @@ def comparison_lines(report: dict[str, Any]) -> list[str]:
     ]
     for key, name in METRIC_NAMES.items():
         entry = report["metrics"][key]
-        show = percent if key == "precision_at_capacity" else number
         low, high = entry["difference_ci"]
         lines.append(
-            f"  {name}: campeã {show(entry['champion'])}, desafiante {show(entry['challenger'])}; "
+            f"  {name}: campeã {metric_text(key, entry['champion'])}, desafiante "
+            f"{metric_text(key, entry['challenger'])}; "
             f"diferença {number(entry['difference'], sign=True)} (IC {number(low, sign=True)} a "
             f"{number(high, sign=True)}): {entry['verdict']}"
         )

@@ -14,7 +14,7 @@ from defasagem.cli_options import data_option, system_user, with_database_option
 from defasagem.cli_pt import IntInRange, PtCommand, help_option, option, path_option
 from defasagem.errors import DefasagemError
 from defasagem.files import write_atomically
-from defasagem.ptbr import number, percent
+from defasagem.modeling.metrics import ci_text, metric_text
 
 LOG_KEY_ENV = "DEFASAGEM_LOG_KEY"
 
@@ -94,6 +94,17 @@ def measure_outcomes(
     return []
 
 
+def report_outcomes(
+    table: pd.DataFrame, logs_dir: Path, database: str | None, year: int | None, names: str
+) -> int:
+    """Measure what the table allows (see :func:`measure_outcomes`), write each report into
+    ``<logs>/desfechos`` and print it; how many there were."""
+    measured = measure_outcomes(table, logs_dir, database, year, filename=names)
+    for report in measured:
+        write_report(report, logs_dir / "desfechos")
+    return len(measured)
+
+
 def write_report(report: dict[str, Any], out_dir: Path) -> None:
     """Write the report as JSON and Excel and print its main figures."""
     from defasagem.yearly_outcomes import report_workbook, summary_rows
@@ -110,13 +121,17 @@ def write_report(report: dict[str, Any], out_dir: Path) -> None:
         f"fonte: {report['source']}."
     )
     for row in summary_rows(report):
-        shown = percent if row["metric"].startswith(("Precisão", "Recall")) else number
+        key = row["key"]
+
+        def shown(value: float, key: str = key) -> str:
+            return metric_text(key, value)
+
         click.echo(
             f"  {row['metric']}: realizado {shown(row['realized'])} "
-            f"(IC {_interval(row['realized_ci'], shown)}; {row['count']}); estimado ao pontuar "
-            f"{shown(row['estimated'])} (IC {_interval(row['estimated_ci'], shown)}); nos mesmos "
+            f"(IC {ci_text(row['realized_ci'], shown)}; {row['count']}); estimado ao pontuar "
+            f"{shown(row['estimated'])} (IC {ci_text(row['estimated_ci'], shown)}); nos mesmos "
             f"alunos {shown(row['estimated_same'])} "
-            f"(IC {_interval(row['estimated_same_ci'], shown)})"
+            f"(IC {ci_text(row['estimated_same_ci'], shown)})"
         )
     missed = report.get("estimate_check", {}).get("titles", [])
     if missed:
@@ -126,10 +141,6 @@ def write_report(report: dict[str, Any], out_dir: Path) -> None:
             "anos)."
         )
     click.echo(f"Gravado em {stem}.json e {stem}.xlsx.")
-
-
-def _interval(ci: list[float] | None, shown: Any) -> str:
-    return "—" if ci is None else f"{shown(ci[0])} a {shown(ci[1])}"
 
 
 def _prediction_log(logs_dir: Path) -> tuple[pd.DataFrame | None, bytes | None]:

@@ -82,7 +82,8 @@ def measure(
         source = f"log de previsões da API ({len(listed)} alunos de {year} enviados com RA)"
         if sources.log_key is not None:
             outcomes = _pseudonymized(outcomes, sources.log_key)
-    if not listed["ra"].astype(str).isin(outcomes.index.astype(str)).any():
+    matched = listed["ra"].astype(str).isin(outcomes.index.astype(str))
+    if not matched.any():
         return None  # nobody of the list is in the next year (another RA format, a wrong key)
     followups = _followup_rows(sources.followups, year)
     report = outcome_report(
@@ -90,7 +91,7 @@ def measure(
     )
     # The same estimate over the students who have an outcome: the list's estimate covers also
     # those who left, so this one is the like-for-like figure beside the realized one.
-    kept = listed[listed["ra"].astype(str).isin(outcomes.index.astype(str))]
+    kept = listed[matched]
     report["estimate_measured"] = estimate_performance(
         kept["probability"], share=share, capacity=int(kept["priority"].sum()), seed=seed
     )
@@ -177,6 +178,7 @@ def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         )
         rows.append(
             {
+                "key": key,
                 "metric": label,
                 "realized": value["value"],
                 "realized_ci": value["ci"],

@@ -9,9 +9,7 @@ configuration are in the issue's closing note."""
 from __future__ import annotations
 
 import json
-import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from defasagem.champion import promote, rollback
@@ -26,7 +24,7 @@ from defasagem.store.migrate import upgrade
 from defasagem.store.promotions import PromotionStore
 from defasagem.store.year_lists import YearListStore
 from defasagem.yearly_outcomes import Sources, keep_year_list, measure
-from servers import running_server
+from servers import clients_asking, running_server
 
 
 def test_the_yearly_cycle_on_the_real_files(
@@ -100,34 +98,11 @@ def promote_and_roll_back_under_load(
 ) -> tuple[list[int], set[str]]:
     """The statuses a client got and the versions it saw while ``challenger`` was promoted and
     rolled back on the running server."""
-    statuses: list[int] = []
-    seen: set[str] = set()
-    stop = threading.Event()
-    with running_server(models, folder) as server:
-
-        def ask() -> None:
-            student = json.dumps({"ano": 2024, "fase": 2, "ieg": 6.5, "ida": 5.0}).encode()
-            while not stop.is_set():
-                request = urllib.request.Request(
-                    f"{server.url}/predict",
-                    data=student,
-                    headers={"Content-Type": "application/json", **server.bearer},
-                )
-                try:
-                    with urllib.request.urlopen(request, timeout=10) as answer:
-                        seen.add(json.loads(answer.read())["versao_modelo"])
-                        statuses.append(answer.status)
-                except OSError:
-                    statuses.append(0)
-
-        client = threading.Thread(target=ask)
-        client.start()
-        try:
-            promote(models, challenger, who="t", reason="retreino", promotions=promotions)
-            time.sleep(3)
-            rollback(models, who="t", reason="volta", promotions=promotions)
-            time.sleep(3)
-        finally:
-            stop.set()
-            client.join()
-    return statuses, seen
+    student = {"ano": 2024, "fase": 2, "ieg": 6.5, "ida": 5.0}
+    with running_server(models, folder) as server, clients_asking(server, student, 1) as answers:
+        promote(models, challenger, who="t", reason="retreino", promotions=promotions)
+        time.sleep(3)
+        rollback(models, who="t", reason="volta", promotions=promotions)
+        time.sleep(3)
+    statuses = [status for _, status, _ in answers]
+    return statuses, {version for _, status, version in answers if status == 200}

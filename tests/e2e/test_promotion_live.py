@@ -3,16 +3,13 @@ switches every worker within seconds, without a restart and without a failed req
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 from builders import as_version
 from defasagem.cli import main
-from servers import running_server
+from servers import clients_asking, running_server
 
 A, B = "20250101-100000", "20260101-100000"
 STUDENT = {"ano": 2024, "fase": 3, "ieg": 5.0, "ida": 6.0, "data_nascimento": "2013-01-02"}
@@ -25,41 +22,15 @@ def test_promote_and_roll_back_under_load_fail_no_request(
     models.mkdir()
     as_version(synthetic_bundle, models, A, champion=True)
     as_version(synthetic_bundle, models, B)
-    with running_server(models, tmp_path) as server:
-        answers: list[tuple[float, int, str]] = []
-        stop = threading.Event()
-
-        def client() -> None:
-            body = json.dumps(STUDENT).encode()
-            while not stop.is_set():
-                request = urllib.request.Request(
-                    f"{server.url}/predict",
-                    data=body,
-                    headers={"Content-Type": "application/json", **server.bearer},
-                )
-                try:
-                    with urllib.request.urlopen(request, timeout=10) as answer:
-                        version = json.loads(answer.read())["versao_modelo"]
-                        answers.append((time.monotonic(), answer.status, version))
-                except OSError as exc:  # a refused or cut connection is a failed request
-                    answers.append((time.monotonic(), 0, type(exc).__name__))
-
-        clients = [threading.Thread(target=client) for _ in range(4)]
-        for thread in clients:
-            thread.start()
-        try:
-            time.sleep(1.0)
-            where = ["--model", str(models), "--logs", str(server.logs)]
-            assert main(["models", "promote", B, *where, "--reason", "carga"]) == 0
-            promoted = time.monotonic()
-            time.sleep(4.0)
-            assert main(["models", "rollback", *where, "--reason", "volta"]) == 0
-            rolled_back = time.monotonic()
-            time.sleep(4.0)
-        finally:
-            stop.set()
-            for thread in clients:
-                thread.join()
+    with running_server(models, tmp_path) as server, clients_asking(server, STUDENT) as answers:
+        time.sleep(1.0)
+        where = ["--model", str(models), "--logs", str(server.logs)]
+        assert main(["models", "promote", B, *where, "--reason", "carga"]) == 0
+        promoted = time.monotonic()
+        time.sleep(4.0)
+        assert main(["models", "rollback", *where, "--reason", "volta"]) == 0
+        rolled_back = time.monotonic()
+        time.sleep(4.0)
     statuses = Counter(status for _, status, _ in answers)
     assert statuses[200] == len(answers), statuses  # 0 failed requests
     assert len(answers) > 100

@@ -21,17 +21,18 @@ from defasagem.champion import promote, rollback
 from defasagem.errors import DefasagemError
 from defasagem.modeling import versions
 from defasagem.modeling.comparison import METRIC_NAMES
+from defasagem.modeling.metrics import ci_text, metric_text
 from defasagem.monitoring.performance_estimate import ASSUMPTIONS
 from defasagem.ptbr import number, percent
 from defasagem.store.followups import local_time
 from defasagem.store.service import Store
+from defasagem.store.year_lists import OutcomeReport
 from defasagem.yearly_outcomes import report_workbook, summary_rows
 
 ADMIN_ONLY = (
     "só o papel administracao troca a versão do modelo. Peça a quem administra o servidor "
     "(defasagem users role NOME administracao)."
 )
-PERCENT_METRICS = {"precision_at_capacity", "recall_at_capacity"}
 
 
 def can_admin() -> bool:
@@ -50,11 +51,15 @@ def register(app: Flask, settings: ApiSettings, store: Store) -> None:
         html = render_template("outcomes.html", reports=[r for r in reports if r is not None])
         return Response(html, mimetype="text/html")
 
-    @app.get("/desfechos/<int(min=1900, max=2999):ano>")
-    def outcome_page(ano: int) -> Response:
+    def report_of(ano: int) -> OutcomeReport:
         found = store.year_lists.report(ano)
         if found is None:
             abort(404, f"não há desfecho medido da lista de {ano}")
+        return found
+
+    @app.get("/desfechos/<int(min=1900, max=2999):ano>")
+    def outcome_page(ano: int) -> Response:
+        found = report_of(ano)
         report = found.report
         html = render_template(
             "outcome.html",
@@ -65,16 +70,13 @@ def register(app: Flask, settings: ApiSettings, store: Store) -> None:
             assumptions=ASSUMPTIONS,
             percent=percent,
             number=number,
-            interval=_interval,
+            interval=ci_text,
         )
         return Response(html, mimetype="text/html")
 
     @app.get("/desfechos/<int(min=1900, max=2999):ano>.xlsx")
     def outcome_download(ano: int) -> Response:
-        found = store.year_lists.report(ano)
-        if found is None:
-            abort(404, f"não há desfecho medido da lista de {ano}")
-        response = Response(report_workbook(found.report), mimetype=EXCEL)
+        response = Response(report_workbook(report_of(ano).report), mimetype=EXCEL)
         response.headers["Content-Disposition"] = f'attachment; filename="desfecho_{ano}.xlsx"'
         return response
 
@@ -151,27 +153,26 @@ def _versions_view(
         number=number,
         percent=percent,
         local_time=local_time,
-        percent_metrics=PERCENT_METRICS,
+        metric_text=metric_text,
     )
     return Response(html, status=status, mimetype="text/html")
 
 
-def _interval(ci: list[float] | None, shown: Any = number) -> str:
-    return "—" if ci is None else f"{shown(ci[0])} a {shown(ci[1])}"
-
-
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
     """A summary row as text: percentages for precision and recall, decimals otherwise."""
-    shown = percent if "Precisão" in row["metric"] or "Recall" in row["metric"] else number
+
+    def shown(value: float | None) -> str:
+        return metric_text(row["key"], value)
+
     return {
         "metric": row["metric"],
         "realized": shown(row["realized"]),
-        "realized_ci": _interval(row["realized_ci"], shown),
+        "realized_ci": ci_text(row["realized_ci"], shown),
         "count": row["count"],
         "estimated": shown(row["estimated"]),
-        "estimated_ci": _interval(row["estimated_ci"], shown),
+        "estimated_ci": ci_text(row["estimated_ci"], shown),
         "estimated_same": shown(row["estimated_same"]),
-        "estimated_same_ci": _interval(row["estimated_same_ci"], shown),
+        "estimated_same_ci": ci_text(row["estimated_same_ci"], shown),
     }
 
 

@@ -17,7 +17,7 @@ from defasagem.api.settings import ApiSettings
 from defasagem.errors import DefasagemError
 from defasagem.features import DESCRIPTIONS
 from defasagem.modeling.bundle import Bundle
-from defasagem.modeling.metrics import METRIC_TITLES
+from defasagem.modeling.metrics import METRIC_TITLES, metric_text
 from defasagem.monitoring.drift import (
     MIN_ROWS,
     REPORT_HTML,
@@ -62,7 +62,7 @@ def register(
             stored=stored,
             estimate_names=ESTIMATE_NAMES,
             assumptions=ASSUMPTIONS,
-            shown=_estimate_text,
+            shown=metric_text,
         )
         return Response(html, status=status, mimetype="text/html")
 
@@ -104,10 +104,6 @@ def register(
 
 
 ESTIMATE_NAMES = {key: METRIC_TITLES[key] for key in ESTIMATED}
-
-
-def _estimate_text(key: str, value: float) -> str:
-    return percent(value) if key.endswith("_at_capacity") else number(value, 3)
 
 
 def _displayed(summary: dict[str, Any]) -> dict[str, Any]:

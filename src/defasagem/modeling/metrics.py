@@ -15,6 +15,8 @@ import numpy.typing as npt
 from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
+from defasagem.ptbr import number, percent
+
 Array = npt.NDArray[np.float64]
 
 TOP_SHARE = 0.2
@@ -26,6 +28,18 @@ METRIC_TITLES = {
     "recall_at_capacity": "Recall na capacidade",
     "brier": "Brier (erro; menor é melhor)",
 }
+# The metrics that are shares of students, shown as percentages.
+PERCENT_METRICS = frozenset({"precision_at_capacity", "recall_at_capacity"})
+
+
+def metric_text(key: str, value: float | None) -> str:
+    """A metric's value as people read it: shares as percentages, the rest with 3 decimals."""
+    return percent(value) if key in PERCENT_METRICS else number(value)
+
+
+def ci_text(ci: list[float] | None, shown: Callable[[float], str] = number) -> str:
+    """``"0,812 a 0,874"`` (``"—"`` without an interval)."""
+    return "—" if ci is None else f"{shown(ci[0])} a {shown(ci[1])}"
 
 
 def metric_block(
